@@ -1,0 +1,111 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask_swagger_ui
+from datetime import datetime, timezone
+
+from flask import Flask, send_from_directory
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy import event
+from werkzeug.routing import BaseConverter
+
+from api.auth import jwt
+from api.config import INSTANCE_DIR, Config, check_production_settings
+from api.errors import register_error_handlers
+from api.extensions import api, limiter, migrate
+from api.request_log import register_request_log
+from api.schemas.common import ID_PATTERN
+from models import db
+
+SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
+
+
+class IdConverter(BaseConverter):
+    """`<id:x>` matches only UUID strings, so anything else in a path is a plain 404."""
+
+    regex = ID_PATTERN
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Datetimes leave as ISO 8601 UTC with a Z, wherever they appear (Flask's default is RFC 822)."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, datetime):
+            return o.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(config: type[Config] = Config, **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.json = JSONProvider(app)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    check_production_settings(app.config)
+    app.url_map.converters["id"] = IdConverter
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_log(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _configure_sqlite(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
+                     lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            event.listen(db.engine, "connect", _sqlite_on_connect)
+            event.listen(db.engine, "begin", _sqlite_on_begin)
+
+
+def register_blueprints(app: Flask) -> None:
+    from api import accounts, conditions, health, users
+
+    for module in (health, accounts, users, conditions):
+        api.register_blueprint(module.blp)
+
+
+def register_commands(app: Flask) -> None:
+    from api.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
+
+
+def _configure_sqlite(app: Flask) -> None:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("connect_args", {})["timeout"] = 30
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection) -> None:
+    # A transaction that reads before it writes cannot upgrade its lock under WAL if another
+    # writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which skips the busy timeout). Requests
+    # that may write take the write lock up front; reads stay concurrent.
+    from flask import has_request_context, request
+
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,0 +1,75 @@
+"""Configuration, read from the environment (see README, "Configuration")."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # rejected outside development and tests
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _default_environment() -> str:
+    # `flask --debug` and `make run` mean development; anything else must opt in explicitly.
+    return "development" if os.environ.get("FLASK_DEBUG") in ("1", "true") else "production"
+
+
+class Config:
+    PEERLESS_ENV = os.environ.get("PEERLESS_ENV") or _default_environment()
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'peerless.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or DEV_SECRET
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_env_int("ACCESS_TOKEN_SECONDS", 15 * 60))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(seconds=_env_int("REFRESH_TOKEN_SECONDS", 30 * 24 * 3600))
+    JWT_TOKEN_LOCATION = ["headers"]
+
+    PASSWORD_HASH_PROFILE = os.environ.get("PASSWORD_HASH_PROFILE", "rfc9106_low_memory")
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
+
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 256 * 1024)
+    TERMS_VERSION = os.environ.get("TERMS_VERSION", "2026-11")
+    HEALTH_DATA_CONSENT_VERSION = os.environ.get("HEALTH_DATA_CONSENT_VERSION", "2026-11")
+    MINIMUM_AGE = 16
+
+    API_TITLE = "Peerless API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "api/v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"  # served locally: the docs page works offline
+    API_SPEC_OPTIONS = {
+        "info": {"description": "Peer support for people living with long-term conditions. Contract: API.md."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }
+
+
+class TestConfig(Config):
+    PEERLESS_ENV = "testing"
+    TESTING = True
+    JWT_SECRET_KEY = "test-secret-that-is-long-enough-for-hs256-0123"
+    PASSWORD_HASH_PROFILE = "cheapest"
+    AUTH_RATE_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+def check_production_settings(config: dict) -> None:
+    """Refuse to start a deployment that would sign tokens with a known or weak secret."""
+    if config["PEERLESS_ENV"] in ("development", "testing"):
+        return
+    secret = config.get("JWT_SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < 32:
+        raise RuntimeError(
+            "JWT_SECRET_KEY must be set to a random value of at least 32 characters "
+            "outside development (set PEERLESS_ENV=development for local use)."
+        )

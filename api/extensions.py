@@ -1,0 +1,42 @@
+"""Extension objects, created unbound and attached in create_app()."""
+from __future__ import annotations
+
+import http
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+
+from api.errors import PROBLEM_MIMETYPE, http_problem
+from api.schemas.common import ProblemSchema
+
+
+class ProblemApi(Api):
+    """flask-smorest, answering and documenting every error as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return http_problem(error)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+api = ProblemApi()
+migrate = Migrate(render_as_batch=True, compare_type=True)
+limiter = Limiter(key_func=get_remote_address)
+
+PUBLIC = {"security": []}  # `@blp.doc(**PUBLIC)`: everything else needs a bearer token
+
+__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC"]

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the HTTP contract only. `*InSchema` loads, the rest dump (allow-lists)."""

@@ -1,0 +1,72 @@
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.schemas.common import UTCDateTime
+from api.schemas.users import ConditionEntrySchema, MeSchema, ProfileUpdateSchema, PublicProfileSchema
+from services import privacy, profiles
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Profiles, conditions and privacy")
+
+
+class ExportSchema(Schema):
+    """The whole export; sections are listed in docs/privacy.md."""
+
+    class Meta:
+        unknown = "include"
+
+    exported_at = UTCDateTime()
+    account = fields.Dict()
+    conditions = fields.List(fields.Dict())
+    consents = fields.List(fields.Dict())
+    sessions = fields.List(fields.Dict())
+
+
+@blp.get("/me")
+@jwt_required()
+@blp.response(200, MeSchema)
+def get_me():
+    """Show the caller's own profile, settings and conditions."""
+    return current_user
+
+
+@blp.patch("/me")
+@jwt_required()
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, MeSchema)
+def update_me(changes):
+    """Change profile fields and settings; `settings` merges into what is stored."""
+    return profiles.update_profile(current_user, **changes)
+
+
+@blp.put("/me/conditions")
+@jwt_required()
+@blp.arguments(ConditionEntrySchema(many=True))
+@blp.response(200, MeSchema)
+def replace_my_conditions(items):
+    """Replace the caller's conditions, each with its own visibility."""
+    return profiles.replace_conditions(current_user, items)
+
+
+@blp.get("/me/export")
+@jwt_required()
+@blp.response(200, ExportSchema)
+def export_me():
+    """Download every record the service holds about the caller."""
+    return privacy.export_user_data(current_user)
+
+
+@blp.delete("/me")
+@jwt_required()
+@blp.response(204)
+def erase_me():
+    """Erase the caller's account; their messages stay in others' histories as "deleted user"."""
+    privacy.erase_account(current_user)
+
+
+@blp.get("/users/<id:user_id>")
+@jwt_required()
+@blp.response(200, PublicProfileSchema)
+def get_user(user_id):
+    """Show someone's public profile, with only the conditions they let the caller see."""
+    return profiles.public_profile(current_user, user_id)

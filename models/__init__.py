@@ -1,0 +1,17 @@
+"""SQLAlchemy models: tables and invariants, no workflows."""
+from flask_sqlalchemy import SQLAlchemy
+
+from models.base import Base, new_id, utcnow
+
+db = SQLAlchemy(model_class=Base)
+
+from models.user import User, UserRole, ConsentRecord, Role, ConsentKind  # noqa: E402
+from models.condition import Condition, UserCondition, Visibility  # noqa: E402
+from models.auth_session import AuthSession, RefreshToken  # noqa: E402
+
+__all__ = [
+    "db", "Base", "new_id", "utcnow",
+    "User", "UserRole", "ConsentRecord", "Role", "ConsentKind",
+    "Condition", "UserCondition", "Visibility",
+    "AuthSession", "RefreshToken",
+]

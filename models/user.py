@@ -1,0 +1,99 @@
+"""People: accounts, roles and the consents they gave."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import db
+from models.base import IdColumn, new_id, utcnow
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    MENTOR = "mentor"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class ConsentKind(StrEnum):
+    TERMS = "terms"
+    HEALTH_DATA = "health_data"
+
+
+def default_settings() -> dict:
+    return {
+        "notifications": {
+            "message_previews": False,
+            "quiet_hours": None,
+            "types": {"message": True, "mentorship": True, "connection": True, "group": True},
+        }
+    }
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
+    # Null once the account is erased; the row stays so others' histories keep a "deleted user".
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(50))
+    bio: Mapped[str | None] = mapped_column(String(1000))
+    pronouns: Mapped[str | None] = mapped_column(String(40))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    region: Mapped[str | None] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    settings: Mapped[dict] = mapped_column(JSON, default=default_settings)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    suspended_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    conditions: Mapped[list["UserCondition"]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", order_by="UserCondition.condition_id"
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(r.role for r in self.role_rows)
+
+    def has_role(self, role: Role) -> bool:
+        return any(r.role == role for r in self.role_rows)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.MODERATOR) or self.has_role(Role.ADMIN)
+
+    @property
+    def is_active(self) -> bool:
+        return self.suspended_at is None and self.erased_at is None
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ConsentRecord(db.Model):
+    """One consent given (or withdrawn) to one version of a document; never updated in place."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(default=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use-cases: business rules, authorization and transactions. Never reads `flask.request`."""

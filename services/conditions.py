@@ -1,0 +1,40 @@
+"""The condition taxonomy: search by name or synonym."""
+from __future__ import annotations
+
+from sqlalchemy import select, tuple_
+
+from models import Condition, db
+from services.pagination import Page, decode_cursor, page_from_rows
+
+
+def search_conditions(*, q: str | None = None, limit: int = 20, cursor: str | None = None) -> Page[Condition]:
+    """Conditions whose name or synonyms contain `q`, alphabetically."""
+    stmt = select(Condition).order_by(Condition.name, Condition.id)
+    if q and q.strip():
+        pattern = f"%{_escape_like(q.strip().lower())}%"
+        stmt = stmt.where(Condition.search_text.like(pattern, escape="\\"))
+    after = decode_cursor("conditions", cursor)
+    if after:
+        stmt = stmt.where(tuple_(Condition.name, Condition.id) > tuple_(*after))
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    return page_from_rows(rows, limit=limit, purpose="conditions", position_of=lambda c: [c.name, c.id])
+
+
+def existing_condition_ids(condition_ids: set[str]) -> set[str]:
+    if not condition_ids:
+        return set()
+    return set(db.session.scalars(select(Condition.id).where(Condition.id.in_(condition_ids))))
+
+
+def related_condition_ids(condition_ids: set[str]) -> set[str]:
+    """The conditions themselves plus their parent groups: what "the same kind of condition" means."""
+    if not condition_ids:
+        return set()
+    parents = db.session.scalars(select(Condition.parent_id).where(Condition.id.in_(condition_ids)))
+    return set(condition_ids) | {p for p in parents if p}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
