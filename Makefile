@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+export PEERLESS_ENV ?= development
+
+.PHONY: run test install migrate seed-demo bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(VENV)/bin/flask --app wsgi db upgrade
+
+run: migrate  ## serve the API on http://127.0.0.1:$(PORT) (docs at /docs)
+	$(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+test: install  ## the whole suite; exit code 5 (no tests ran) fails like any other
+	PEERLESS_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+
+seed-demo: migrate
+	$(VENV)/bin/flask --app wsgi seed-demo
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
