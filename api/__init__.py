@@ -15,6 +15,7 @@ from api.auth import jwt
 from api.config import INSTANCE_DIR, Config, check_production_settings
 from api.errors import register_error_handlers
 from api.extensions import api, limiter, migrate
+from api.realtime import init_realtime
 from api.request_log import register_request_log
 from api.schemas.common import ID_PATTERN
 from models import db
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    init_realtime(app)
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     with app.app_context():
@@ -70,9 +72,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import accounts, conditions, health, users
+    from api import accounts, blocks, conditions, connections, conversations, health, users
 
-    for module in (health, accounts, users, conditions):
+    for module in (health, accounts, users, conditions, connections, conversations, blocks):
         api.register_blueprint(module.blp)
 
 

@@ -8,10 +8,16 @@ db = SQLAlchemy(model_class=Base)
 from models.user import User, UserRole, ConsentRecord, Role, ConsentKind  # noqa: E402
 from models.condition import Condition, UserCondition, Visibility  # noqa: E402
 from models.auth_session import AuthSession, RefreshToken  # noqa: E402
+from models.social import Block, Connection, ConnectionStatus, pair_key  # noqa: E402
+from models.conversation import (  # noqa: E402
+    Conversation, ConversationKind, ConversationMember, Message, StreamChange,
+)
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
     "User", "UserRole", "ConsentRecord", "Role", "ConsentKind",
     "Condition", "UserCondition", "Visibility",
     "AuthSession", "RefreshToken",
+    "Block", "Connection", "ConnectionStatus", "pair_key",
+    "Conversation", "ConversationKind", "ConversationMember", "Message", "StreamChange",
 ]

@@ -52,6 +52,8 @@ class User(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     suspended_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Head of this person's change stream (see StreamChange); only services.changes moves it.
+    stream_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -1,7 +1,57 @@
-"""Blocks: a silent, two-way wall between two people."""
+"""Blocks: a silent, two-way wall. Each disappears from the other's view; neither is told."""
 from __future__ import annotations
+
+from sqlalchemy import delete, or_, select, update
+
+from models import Block, Connection, ConnectionStatus, User, db, pair_key, utcnow
+from services.errors import InvalidInputError, NotFoundError
 
 
 def is_blocked_either_way(user_a: str, user_b: str) -> bool:
-    # Filled in by the messaging issue (POST /blocks); nobody is blocked until then.
-    return False
+    return db.session.scalar(
+        select(Block.blocker_id).where(or_(
+            (Block.blocker_id == user_a) & (Block.blocked_id == user_b),
+            (Block.blocker_id == user_b) & (Block.blocked_id == user_a),
+        )).limit(1)
+    ) is not None
+
+
+def hidden_user_ids(user_id: str) -> set[str]:
+    """Everyone `user_id` blocked or was blocked by: they never appear to each other."""
+    rows = db.session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(or_(Block.blocker_id == user_id, Block.blocked_id == user_id))
+    )
+    return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
+
+
+def block_user(blocker: User, *, user_id: str) -> tuple[Block, bool]:
+    """Block someone; return the block and whether it is new. A pending request between them is withdrawn."""
+    if user_id == blocker.id:
+        raise InvalidInputError("user_id", "You cannot block yourself.")
+    target = db.session.get(User, user_id)
+    if target is None or target.erased_at is not None:
+        raise NotFoundError("User not found.")
+    existing = db.session.get(Block, (blocker.id, user_id))
+    if existing:
+        return existing, False
+    block = Block(blocker_id=blocker.id, blocked_id=user_id)
+    db.session.add(block)
+    db.session.execute(
+        update(Connection)
+        .where(Connection.pair_key == pair_key(blocker.id, user_id), Connection.status == ConnectionStatus.PENDING)
+        .values(status=ConnectionStatus.CANCELLED, updated_at=utcnow())
+    )
+    db.session.commit()
+    return block, True
+
+
+def list_blocks(blocker: User) -> list[Block]:
+    return list(db.session.scalars(
+        select(Block).where(Block.blocker_id == blocker.id).order_by(Block.created_at.desc())
+    ))
+
+
+def unblock_user(blocker: User, *, user_id: str) -> None:
+    """Lift a block; idempotent, and the other person is not told."""
+    db.session.execute(delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == user_id))
+    db.session.commit()

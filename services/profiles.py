@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from models import User, UserCondition, Visibility, db
+from services import blocks
 from services import conditions as condition_service
 from services.errors import InvalidInputError, NotFoundError
 
@@ -19,7 +20,6 @@ def access_user(viewer: User, user_id: str) -> User:
 
 
 def _may_see_each_other(viewer: User, other: User) -> bool:
-    from services import blocks  # noqa: PLC0415  (blocks builds on profiles)
     return not blocks.is_blocked_either_way(viewer.id, other.id)
 
 

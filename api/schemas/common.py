@@ -8,15 +8,38 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 ID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON may carry lone UTF-16 surrogates ("\\ud800"); they cannot be encoded as UTF-8, so no
+# database driver (nor argon2) accepts them: refuse them here rather than fail later with a 500.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class Text(fields.String):
+class Password(fields.String):
+    """Any characters a person can type: no lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _SURROGATE.search(text):
+            raise ValidationError("Not valid Unicode text.")
+        return text
+
+
+class Text(Password):
     """A string without control characters (newlines and tabs allowed); PostgreSQL rejects NUL."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if _CONTROL.search(text):
             raise ValidationError("Control characters are not allowed.")
+        return text
+
+
+class Body(Password):
+    """Free text stored exactly as sent; only NUL is refused (PostgreSQL cannot store it)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("NUL characters are not allowed.")
         return text
 
 
@@ -28,6 +51,13 @@ class Line(Text):
         if "\n" in text or "\r" in text or "\t" in text:
             raise ValidationError("Line breaks are not allowed here.")
         return text
+
+
+class Email(fields.Email):
+    """An email address; the domain part is otherwise free to carry lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return Line()._deserialize(super()._deserialize(value, attr, data, **kwargs), attr, data, **kwargs)
 
 
 class UTCDateTime(fields.DateTime):
@@ -46,11 +76,16 @@ class UTCDateTime(fields.DateTime):
 
 
 def Id(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=validate.Regexp(f"^{ID_PATTERN}$", error="Not a valid id."), **kwargs)
+    return fields.String(validate=validate.Regexp(f"^{ID_PATTERN}\\Z", error="Not a valid id."), **kwargs)
 
 
-def StrictBool(**kwargs) -> fields.Boolean:  # noqa: N802
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+class StrictBool(fields.Boolean):
+    """Only JSON true and false: marshmallow's own Boolean takes 1 and 0 (1 == True in Python)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class ProblemSchema(Schema):

@@ -1,0 +1,95 @@
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+
+from api.schemas.common import PageArgsSchema
+from api.schemas.messaging import (
+    ConversationPageSchema, ConversationSchema, ConversationUpdateSchema, MessageCreateSchema, MessageEditSchema,
+    MessagePageSchema, MessageQuerySchema, MessageSchema, ReadSchema, SyncQuerySchema, SyncSchema,
+)
+from services import conversations, messages, sync
+
+blp = Blueprint("conversations", __name__, url_prefix="/api/v1", description="Conversations, messages and sync")
+
+
+@blp.get("/conversations")
+@jwt_required()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ConversationPageSchema)
+def list_conversations(args):
+    """List the caller's conversations, most recent activity first."""
+    page = conversations.list_conversations(current_user, **args)
+    return {"items": conversations.views_for(page.items), "next_cursor": page.next_cursor}
+
+
+@blp.get("/conversations/<id:conversation_id>")
+@jwt_required()
+@blp.response(200, ConversationSchema)
+def get_conversation(conversation_id):
+    """Show one conversation the caller is a member of."""
+    return conversations.get_conversation(current_user, conversation_id)
+
+
+@blp.patch("/conversations/<id:conversation_id>")
+@jwt_required()
+@blp.arguments(ConversationUpdateSchema)
+@blp.response(200, ConversationSchema)
+def update_conversation(data, conversation_id):
+    """Mute or unmute a conversation for the caller."""
+    return conversations.set_muted(current_user, conversation_id, **data)
+
+
+@blp.get("/conversations/<id:conversation_id>/messages")
+@jwt_required()
+@blp.arguments(MessageQuerySchema, location="query")
+@blp.response(200, MessagePageSchema)
+def list_messages(args, conversation_id):
+    """Page through messages: newest first, or oldest first after `after_seq`."""
+    return messages.list_messages(current_user, conversation_id, **args)
+
+
+@blp.post("/conversations/<id:conversation_id>/messages")
+@jwt_required()
+@blp.arguments(MessageCreateSchema)
+@blp.response(201, MessageSchema)
+@blp.alt_response(200, schema=MessageSchema, description="A retry: the message first sent with this client_msg_id")
+@blp.alt_response(403, description="Blocked, or no accepted connection for a direct message")
+def send_message(data, conversation_id):
+    """Send a message; resending the same `client_msg_id` returns the original (200)."""
+    message, created = messages.send_message(current_user, conversation_id, **data)
+    return message, 201 if created else 200
+
+
+@blp.post("/conversations/<id:conversation_id>/read")
+@jwt_required()
+@blp.arguments(ReadSchema)
+@blp.response(204)
+def mark_read(data, conversation_id):
+    """Move the caller's read position forward to `seq`."""
+    conversations.mark_read(current_user, conversation_id, **data)
+
+
+@blp.patch("/messages/<id:message_id>")
+@jwt_required()
+@blp.arguments(MessageEditSchema)
+@blp.response(200, MessageSchema)
+def edit_message(data, message_id):
+    """Edit a message: the sender, within 15 minutes."""
+    return messages.edit_message(current_user, message_id, **data)
+
+
+@blp.delete("/messages/<id:message_id>")
+@jwt_required()
+@blp.response(204)
+def delete_message(message_id):
+    """Delete a message, leaving a tombstone: the sender, or a moderator."""
+    messages.delete_message(current_user, message_id)
+
+
+@blp.get("/sync")
+@jwt_required()
+@blp.arguments(SyncQuerySchema, location="query")
+@blp.response(200, SyncSchema)
+@blp.alt_response(400, description="The `since` token was not issued to the caller")
+def sync_changes(args):
+    """Catch up: a snapshot without `since`, else every change after it; pass `next_since` back next time."""
+    return sync.sync(current_user, **args)

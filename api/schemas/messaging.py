@@ -1,0 +1,121 @@
+"""Connections, conversations, messages, blocks and sync."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.schemas.common import Body, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
+
+SEQ = validate.Range(min=0, max=2**31 - 1)
+
+
+class PersonRefSchema(Schema):
+    id = fields.String()
+    display_name = fields.String()
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    conversation_id = fields.String()
+    seq = fields.Integer()
+    sender_id = fields.String()
+    body = fields.String(allow_none=True)  # None on a tombstone; plain text, never HTML
+    client_msg_id = fields.String()
+    created_at = UTCDateTime()
+    edited_at = UTCDateTime(allow_none=True)
+    deleted = fields.Boolean()
+
+
+class MemberSchema(Schema):
+    id = fields.String(attribute="user_id")
+    display_name = fields.Function(lambda member: member.user.display_name)
+    read_seq = fields.Integer()
+
+
+class ConversationSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    title = fields.String(allow_none=True)
+    members = fields.List(fields.Nested(MemberSchema))
+    last_message = fields.Nested(MessageSchema, allow_none=True)
+    unread_count = fields.Integer()
+    muted = fields.Boolean()
+    last_activity_at = UTCDateTime()
+
+
+class ReadPositionSchema(Schema):
+    conversation_id = fields.String()
+    user_id = fields.String()
+    seq = fields.Integer(attribute="read_seq")
+
+
+class ConnectionSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    requester_id = fields.String()
+    addressee_id = fields.String()
+    message = fields.String(allow_none=True)
+    conversation_id = fields.String(allow_none=True)
+    created_at = UTCDateTime()
+    responded_at = UTCDateTime(allow_none=True)
+
+
+class BlockSchema(Schema):
+    user_id = fields.String(attribute="blocked_id")
+    display_name = fields.Function(lambda block: block.blocked.display_name)
+    created_at = UTCDateTime()
+
+
+class SyncSchema(Schema):
+    next_since = fields.String()
+    has_more = fields.Boolean()
+    messages = fields.List(fields.Nested(MessageSchema))
+    read_positions = fields.List(fields.Nested(ReadPositionSchema))
+    conversations = fields.List(fields.Nested(ConversationSchema))
+    connections = fields.List(fields.Nested(ConnectionSchema))
+    mentorships = fields.List(fields.Dict())
+    notifications = fields.List(fields.Dict())
+
+
+class ConnectionRequestSchema(Schema):
+    user_id = Id(required=True)
+    message = Text(allow_none=True, validate=validate.Length(max=1000))
+
+
+class ConnectionQuerySchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(["pending", "accepted", "declined"]))
+
+
+class MessageCreateSchema(Schema):
+    client_msg_id = Line(required=True, validate=validate.Length(min=1, max=64))
+    body = Body(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class MessageEditSchema(Schema):
+    body = Body(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class MessageQuerySchema(PageArgsSchema):
+    before_seq = fields.Integer(validate=SEQ)
+    after_seq = fields.Integer(validate=SEQ)
+
+
+class ReadSchema(Schema):
+    seq = fields.Integer(required=True, strict=True, validate=SEQ)
+
+
+class ConversationUpdateSchema(Schema):
+    muted = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class BlockCreateSchema(Schema):
+    user_id = Id(required=True)
+
+
+class SyncQuerySchema(Schema):
+    since = Line(validate=validate.Length(min=1, max=500))
+
+
+ConversationPageSchema = page_schema(ConversationSchema, "ConversationPage")
+MessagePageSchema = page_schema(MessageSchema, "MessagePage")
+ConnectionPageSchema = page_schema(ConnectionSchema, "ConnectionPage")
+BlockPageSchema = page_schema(BlockSchema, "BlockPage")

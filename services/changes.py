@@ -1,0 +1,92 @@
+"""The unit of work's side effects: change-stream entries written in the transaction, events after it.
+
+Services call `record()` while they work. Just before the transaction commits, every recorded
+change is appended to the change stream of each person concerned (what `/sync` reads). Only
+after the commit succeeds are the matching Socket.IO events published, so a phone never hears
+about something that was rolled back. A rollback discards both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from models import StreamChange, User, db
+from services import realtime
+
+_KEY = "peerless.pending_changes"
+_EVENTS_KEY = "peerless.pending_events"
+# Event name -> function turning the changed object into the event's JSON; the API layer
+# registers its schemas here, so events and responses share one shape.
+_serializers: dict[str, Callable[[Any], dict]] = {}
+
+
+@dataclass
+class Change:
+    user_ids: list[str]
+    kind: str                 # message | read | conversation | connection | ...
+    entity_id: str
+    event: str | None = None  # Socket.IO event name, when phones should hear at once
+    entity: Any = None        # what the event describes, serialised just before the commit
+
+
+def register_serializer(event_name: str, serialize: Callable[[Any], dict]) -> None:
+    _serializers[event_name] = serialize
+
+
+def record(change: Change) -> None:
+    """Queue a change for the current transaction: streamed on commit, forgotten on rollback."""
+    db.session.info.setdefault(_KEY, []).append(change)
+
+
+def _append_to_streams(session: Session) -> None:
+    changes: list[Change] = session.info.pop(_KEY, None) or []
+    if not changes:
+        return
+    session.flush()
+    # Serialise now: after the commit the session can no longer load anything.
+    session.info[_EVENTS_KEY] = [
+        (c.user_ids, c.event, _serializers[c.event](c.entity) if c.event in _serializers else {})
+        for c in changes if c.event
+    ]
+    entries = [(user_id, c.kind, c.entity_id) for c in changes for user_id in dict.fromkeys(c.user_ids)]
+    counts: dict[str, int] = {}
+    for user_id, _, _ in entries:
+        counts[user_id] = counts.get(user_id, 0) + 1
+    heads = _reserve_positions(session, counts)
+    for user_id, kind, entity_id in entries:
+        heads[user_id] += 1
+        session.add(StreamChange(user_id=user_id, position=heads[user_id], kind=kind, entity_id=entity_id))
+    session.flush()
+
+
+def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Lock the users' rows in id order (no deadlocks), then move each stream head on."""
+    ids = sorted(counts)
+    heads = dict(session.execute(
+        select(User.id, User.stream_position).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+    ).all())
+    for user_id in ids:
+        session.execute(update(User).where(User.id == user_id)
+                        .values(stream_position=User.stream_position + counts[user_id]))
+    return heads
+
+
+def _publish(session: Session) -> None:
+    for user_ids, event_name, payload in session.info.pop(_EVENTS_KEY, None) or []:
+        realtime.publish(user_ids, event_name, payload)
+
+
+def _discard(session: Session, *args) -> None:
+    session.info.pop(_KEY, None)
+    session.info.pop(_EVENTS_KEY, None)
+
+
+def install(session_class) -> None:
+    """Hook the stream writer and the publisher into every session of `session_class`."""
+    if not event.contains(session_class, "before_commit", _append_to_streams):
+        event.listen(session_class, "before_commit", _append_to_streams)
+        event.listen(session_class, "after_commit", _publish)
+        event.listen(session_class, "after_rollback", _discard)

@@ -1,0 +1,132 @@
+"""Conversations: who is in them, what each member has read, and the list a phone shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select, tuple_, update
+
+from models import (
+    Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
+)
+from services import changes
+from services.changes import Change
+from services.errors import NotFoundError
+from services.pagination import Page, decode_cursor, page_from_rows
+
+
+def access_conversation(viewer: User, conversation_id: str) -> tuple[Conversation, ConversationMember]:
+    """Return the conversation and the viewer's membership; non-members get the same 404 as a missing id."""
+    member = db.session.get(ConversationMember, (conversation_id, viewer.id))
+    if member is None or member.left_at is not None:
+        raise NotFoundError("Conversation not found.")
+    return member.conversation, member
+
+
+def member_ids(conversation: Conversation) -> list[str]:
+    return [m.user_id for m in conversation.members if m.left_at is None]
+
+
+def open_direct_conversation(user_a: str, user_b: str) -> Conversation:
+    """The pair's direct conversation, created on first use. Call inside the caller's transaction."""
+    key = pair_key(user_a, user_b)
+    conversation = db.session.scalar(select(Conversation).where(Conversation.direct_key == key))
+    if conversation is None:
+        conversation = Conversation(id=new_id(), kind=ConversationKind.DIRECT, direct_key=key)
+        db.session.add(conversation)
+        db.session.flush()
+        for user_id in (user_a, user_b):
+            db.session.add(ConversationMember(conversation_id=conversation.id, user_id=user_id))
+        db.session.flush()
+        db.session.refresh(conversation)
+    changes.record(Change([user_a, user_b], "conversation", conversation.id))
+    return conversation
+
+
+def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = None) -> Page[ConversationMember]:
+    """The viewer's memberships, most recent activity first."""
+    stmt = (
+        select(ConversationMember).join(Conversation)
+        .where(ConversationMember.user_id == viewer.id, ConversationMember.left_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    )
+    after = decode_cursor("conversations", cursor)
+    if after:
+        stmt = stmt.where(tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(datetime.fromisoformat(after[0]), after[1]))
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    return page_from_rows(rows, limit=limit, purpose="conversations",
+                          position_of=lambda m: [m.conversation.last_activity_at.isoformat(), m.conversation_id])
+
+
+def last_messages(conversations: list[Conversation]) -> dict[str, Message]:
+    """Each conversation's newest message, in one query."""
+    wanted = [(c.id, c.last_seq) for c in conversations if c.last_seq]
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.seq).in_(wanted)))
+    return {m.conversation_id: m for m in rows}
+
+
+@dataclass
+class ConversationView:
+    """A conversation as one member sees it: the shape of `GET /conversations` items."""
+
+    id: str
+    kind: str
+    title: str | None
+    members: list[ConversationMember]
+    last_message: Message | None
+    unread_count: int
+    muted: bool
+    last_activity_at: datetime
+
+
+def views_for(memberships: list[ConversationMember]) -> list[ConversationView]:
+    """Build the views for one member's memberships with a single extra query (their last messages)."""
+    latest = last_messages([m.conversation for m in memberships])
+    return [
+        ConversationView(
+            id=m.conversation_id, kind=m.conversation.kind, title=m.conversation.title,
+            members=[cm for cm in m.conversation.members if cm.left_at is None],
+            last_message=latest.get(m.conversation_id),
+            unread_count=max(0, m.conversation.last_seq - m.read_seq), muted=m.muted,
+            last_activity_at=m.conversation.last_activity_at,
+        )
+        for m in memberships
+    ]
+
+
+def get_conversation(viewer: User, conversation_id: str) -> ConversationView:
+    _, member = access_conversation(viewer, conversation_id)
+    return views_for([member])[0]
+
+
+def set_muted(viewer: User, conversation_id: str, *, muted: bool) -> ConversationView:
+    """Mute or unmute a conversation for the viewer alone."""
+    _, member = access_conversation(viewer, conversation_id)
+    member.muted = muted
+    changes.record(Change([viewer.id], "conversation", conversation_id))
+    db.session.commit()
+    return get_conversation(viewer, conversation_id)
+
+
+def mark_read(viewer: User, conversation_id: str, *, seq: int) -> None:
+    """Move the viewer's read position forward to `seq` (never back, never past the last message)."""
+    conversation, member = access_conversation(viewer, conversation_id)
+    target = min(seq, conversation.last_seq)
+    moved = db.session.execute(
+        update(ConversationMember)
+        .where(and_(ConversationMember.conversation_id == conversation_id, ConversationMember.user_id == viewer.id,
+                    ConversationMember.read_seq < target))
+        .values(read_seq=target)
+    ).rowcount
+    if moved:
+        db.session.refresh(member)
+        changes.record(Change(member_ids(conversation), "read", f"{conversation_id}:{viewer.id}",
+                              event="read.updated", entity=member))
+    db.session.commit()
+
+
+def touch(conversation_id: str) -> None:
+    db.session.execute(update(Conversation).where(Conversation.id == conversation_id)
+                       .values(last_activity_at=utcnow()))

@@ -1,0 +1,136 @@
+"""`/sync`: a snapshot, then everything that changed, read from the caller's change stream."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import func, or_, select
+
+from models import Connection, ConnectionStatus, Conversation, ConversationMember, Message, StreamChange, User, db
+from services.conversations import ConversationView, views_for
+from services.errors import BadTokenError
+
+SNAPSHOT_CONVERSATIONS = 50
+SNAPSHOT_MESSAGES_PER_CONVERSATION = 20
+MAX_CHANGES = 500
+
+
+@dataclass
+class SyncResult:
+    next_since: str
+    has_more: bool = False
+    messages: list[Message] = field(default_factory=list)
+    read_positions: list[ConversationMember] = field(default_factory=list)
+    conversations: list[ConversationView] = field(default_factory=list)
+    connections: list[Connection] = field(default_factory=list)
+    mentorships: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)
+
+
+def sync(viewer: User, *, since: str | None = None) -> SyncResult:
+    """With no token, a bounded snapshot; with one, every change after it, each object once, in its latest state."""
+    viewer_id = viewer.id
+    position = _decode(since, viewer_id) if since is not None else None
+    _begin_snapshot()
+    if position is None:
+        return _snapshot(viewer_id)
+    return _changes_since(viewer_id, position)
+
+
+def _snapshot(viewer_id: str) -> SyncResult:
+    head = db.session.scalar(select(User.stream_position).where(User.id == viewer_id))
+    memberships = list(db.session.scalars(
+        select(ConversationMember).join(ConversationMember.conversation)
+        .where(ConversationMember.user_id == viewer_id, ConversationMember.left_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        .limit(SNAPSHOT_CONVERSATIONS)
+    ))
+    conversation_ids = [m.conversation_id for m in memberships]
+    return SyncResult(
+        next_since=_encode(viewer_id, head),
+        conversations=views_for(memberships),
+        messages=_latest_messages(conversation_ids),
+        read_positions=_read_positions_in(conversation_ids),
+        connections=list(db.session.scalars(select(Connection).where(
+            or_(Connection.requester_id == viewer_id, Connection.addressee_id == viewer_id),
+            Connection.status != ConnectionStatus.CANCELLED))),
+    )
+
+
+def _changes_since(viewer_id: str, position: int) -> SyncResult:
+    entries = list(db.session.scalars(
+        select(StreamChange).where(StreamChange.user_id == viewer_id, StreamChange.position > position)
+        .order_by(StreamChange.position).limit(MAX_CHANGES)
+    ))
+    ids: dict[str, list[str]] = {}
+    for entry in entries:
+        ids.setdefault(entry.kind, [])
+        if entry.entity_id not in ids[entry.kind]:
+            ids[entry.kind].append(entry.entity_id)
+    changed_messages = _by_ids(Message, Message.id, ids.get("message", []), order=Message.seq)
+    # A message or read receipt also changes its conversation's last message and unread counts.
+    touched = dict.fromkeys([*ids.get("conversation", []), *(m.conversation_id for m in changed_messages),
+                             *(key.split(":", 1)[0] for key in ids.get("read", []))])
+    memberships = list(db.session.scalars(select(ConversationMember).where(
+        ConversationMember.user_id == viewer_id, ConversationMember.conversation_id.in_(list(touched)))))
+    return SyncResult(
+        next_since=_encode(viewer_id, entries[-1].position if entries else position),
+        has_more=len(entries) == MAX_CHANGES,
+        messages=changed_messages,
+        read_positions=_read_positions_in(list(touched)),
+        conversations=views_for(memberships),
+        connections=_by_ids(Connection, Connection.id, ids.get("connection", []), order=Connection.updated_at),
+    )
+
+
+def _latest_messages(conversation_ids: list[str]) -> list[Message]:
+    if not conversation_ids:
+        return []
+    ranked = (
+        select(Message.id, func.row_number().over(partition_by=Message.conversation_id,
+                                                  order_by=Message.seq.desc()).label("rank"))
+        .where(Message.conversation_id.in_(conversation_ids)).subquery()
+    )
+    wanted = select(ranked.c.id).where(ranked.c.rank <= SNAPSHOT_MESSAGES_PER_CONVERSATION)
+    return list(db.session.scalars(select(Message).where(Message.id.in_(wanted))
+                                   .order_by(Message.conversation_id, Message.seq)))
+
+
+def _read_positions_in(conversation_ids: list[str]) -> list[ConversationMember]:
+    if not conversation_ids:
+        return []
+    return list(db.session.scalars(select(ConversationMember).where(
+        ConversationMember.conversation_id.in_(conversation_ids), ConversationMember.left_at.is_(None))))
+
+
+def _by_ids(model, id_column, ids: list[str], *, order):
+    if not ids:
+        return []
+    return list(db.session.scalars(select(model).where(id_column.in_(ids)).order_by(order)))
+
+
+def _begin_snapshot() -> None:
+    """Read the stream head and the data in one snapshot, so a concurrent commit is either wholly
+    before the token or wholly after it. (SQLite's read transactions are snapshots already.)"""
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["JWT_SECRET_KEY"], salt="peerless.sync")
+
+
+def _encode(user_id: str, position: int) -> str:
+    return _serializer().dumps({"u": user_id, "p": position})
+
+
+def _decode(token: str, user_id: str) -> int:
+    try:
+        data = _serializer().loads(token)
+    except BadData:
+        raise BadTokenError("This sync token is not valid; sync without `since` to start again.") from None
+    if not isinstance(data, dict) or data.get("u") != user_id or not isinstance(data.get("p"), int):
+        raise BadTokenError("This sync token belongs to another account; sync without `since` to start again.")
+    return data["p"]
