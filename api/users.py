@@ -32,7 +32,7 @@ def get_me():
 
 @blp.patch("/me")
 @jwt_required()
-@blp.arguments(ProfileUpdateSchema)
+@blp.arguments(ProfileUpdateSchema, required=False)  # no body: nothing to change
 @blp.response(200, MeSchema)
 def update_me(changes):
     """Change profile fields and settings; `settings` merges into what is stored."""

@@ -79,8 +79,8 @@ class PublicProfileSchema(UserSchema):
 
 
 class QuietHoursSchema(Schema):
-    start = fields.String(required=True, validate=HH_MM)
-    end = fields.String(required=True, validate=HH_MM)
+    start = Line(required=True, validate=HH_MM)
+    end = Line(required=True, validate=HH_MM)
 
 
 class NotificationTypesSchema(Schema):
