@@ -1,6 +1,8 @@
 """The condition taxonomy: search by name or synonym."""
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select, tuple_
 
 from models import Condition, db
@@ -11,7 +13,7 @@ def search_conditions(*, q: str | None = None, limit: int = 20, cursor: str | No
     """Conditions whose name or synonyms contain `q`, alphabetically."""
     stmt = select(Condition).order_by(Condition.name, Condition.id)
     if q and q.strip():
-        pattern = f"%{_escape_like(q.strip().lower())}%"
+        pattern = f"%{_escape_like(folded(q.strip()))}%"
         stmt = stmt.where(Condition.search_text.like(pattern, escape="\\"))
     after = decode_cursor("conditions", cursor)
     if after:
@@ -32,6 +34,11 @@ def related_condition_ids(condition_ids: set[str]) -> set[str]:
         return set()
     parents = db.session.scalars(select(Condition.parent_id).where(Condition.id.in_(condition_ids)))
     return set(condition_ids) | {p for p in parents if p}
+
+
+def folded(text: str) -> str:
+    """Lower case without accents, as `search_text` is stored (migration 0002): `sjögren` finds Sjögren's."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def _escape_like(text: str) -> str:
