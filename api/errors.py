@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -64,10 +66,15 @@ def _detail(status: int, error: HTTPException, errors: dict) -> str:
 
 
 def _retry_after(error: HTTPException) -> str | None:
-    limit = getattr(error, "limit", None)
-    if error.code == 429 and limit is not None:
-        return str(int(limit.limit.get_expiry()))
-    return None
+    """Seconds until the breached window resets: the real wait, not the window's length."""
+    if error.code != 429 or getattr(error, "limit", None) is None:
+        return None
+    from api.extensions import limiter  # noqa: PLC0415  (extensions imports this module)
+
+    current = limiter.current_limit
+    if current is None:
+        return str(int(error.limit.limit.get_expiry()))
+    return str(max(1, math.ceil(current.reset_at - time.time())))
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
