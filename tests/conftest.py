@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -20,7 +21,7 @@ POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 USE_POSTGRES = POSTGRES_URL.startswith("postgresql")
 
 
-def _test_app(database_url: str, **overrides):
+def build_test_app(database_url: str, **overrides):
     redis_url = os.environ.get("REDIS_URL")
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url}
     if redis_url:
@@ -29,10 +30,34 @@ def _test_app(database_url: str, **overrides):
 
 
 def _migrate(database_url: str) -> None:
-    app = _test_app(database_url)
+    app = build_test_app(database_url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+def migrated_database() -> tuple[str, callable]:
+    """A new, fully migrated database outside the fixtures (for module-level apps such as
+    schemathesis needs); returns its URL and a function that drops it."""
+    if USE_POSTGRES:
+        name = f"peerless_module_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        directory = tempfile.mkdtemp(prefix="peerless-")
+        url = f"sqlite:///{directory}/peerless.db"
+
+        def drop():
+            shutil.rmtree(directory, ignore_errors=True)
+    _migrate(url)
+    return url, drop
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +102,7 @@ def make_app(database_url):
     apps = []
 
     def build(**overrides):
-        app = _test_app(database_url, **overrides)
+        app = build_test_app(database_url, **overrides)
         apps.append(app)
         return app
 
@@ -104,3 +129,15 @@ def client(app):
 def people(app):
     """`people.make(**overrides)` registers someone and returns their id, email, password and auth headers."""
     return PersonFactory(app)
+
+
+def assert_problem(response, status: int, code: str | None = None) -> dict:
+    """The response is an RFC 9457 problem document with this status (and code); returns its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert {"type", "title", "status", "detail", "code"} <= body.keys()
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code
+    return body
