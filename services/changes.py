@@ -32,8 +32,18 @@ class Change:
     entity: Any = None        # what the event describes, serialised just before the commit
 
 
+# Event name -> functions run inside the same transaction, just before it commits (e.g. the
+# inbox and push outbox rows a new message causes): they commit or roll back with the event.
+_handlers: dict[str, list[Callable[[Any], None]]] = {}
+
+
 def register_serializer(event_name: str, serialize: Callable[[Any], dict]) -> None:
     _serializers[event_name] = serialize
+
+
+def on_event(event_name: str, handler: Callable[[Any], None]) -> None:
+    if handler not in _handlers.setdefault(event_name, []):
+        _handlers[event_name].append(handler)
 
 
 def record(change: Change) -> None:
@@ -45,6 +55,10 @@ def _append_to_streams(session: Session) -> None:
     changes: list[Change] = session.info.pop(_KEY, None) or []
     if not changes:
         return
+    for change in changes:
+        for handler in _handlers.get(change.event or "", ()):
+            handler(change.entity)
+    changes += session.info.pop(_KEY, None) or []  # what the handlers recorded
     session.flush()
     # Serialise now: after the commit the session can no longer load anything.
     session.info[_EVENTS_KEY] = [
