@@ -114,6 +114,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return problem(422, title="The request has invalid fields", detail="A value is out of range for its field.")
 
+    @app.errorhandler(RecursionError)
+    def too_deeply_nested(error: RecursionError):
+        # json.loads recurses once per nesting level: "[[[[...]]]]" in a body overflows the stack.
+        if "JSON" not in str(error):
+            raise error
+        return problem(400, title="Bad Request", detail="The body is not valid JSON: it is nested too deeply.")
+
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         db.session.rollback()
