@@ -18,6 +18,7 @@ from services import realtime
 
 _KEY = "peerless.pending_changes"
 _EVENTS_KEY = "peerless.pending_events"
+_AFTER_KEY = "peerless.after_commit"
 # Event name -> function turning the changed object into the event's JSON; the API layer
 # registers its schemas here, so events and responses share one shape.
 _serializers: dict[str, Callable[[Any], dict]] = {}
@@ -88,14 +89,23 @@ def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, in
     return heads
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed (never if it rolls back)."""
+    callbacks = db.session.info.setdefault(_AFTER_KEY, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
 def _publish(session: Session) -> None:
     for user_ids, event_name, payload in session.info.pop(_EVENTS_KEY, None) or []:
         realtime.publish(user_ids, event_name, payload)
+    for callback in session.info.pop(_AFTER_KEY, None) or []:
+        callback()
 
 
 def _discard(session: Session, *args) -> None:
-    session.info.pop(_KEY, None)
-    session.info.pop(_EVENTS_KEY, None)
+    for key in (_KEY, _EVENTS_KEY, _AFTER_KEY):
+        session.info.pop(key, None)
 
 
 def install(session_class) -> None:
