@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from models import Role
 from services import accounts, demo
@@ -13,6 +14,7 @@ from services.errors import ServiceError
 @click.option("--password", required=True, help="At least 10 characters, not a common password.")
 @click.option("--display-name", default=None, help="Defaults to the part of the email before the @.")
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), default=["patient"])
+@with_appcontext
 def create_user(email: str, password: str, display_name: str | None, roles: tuple[str, ...]) -> None:
     """Create an account, e.g. a moderator: --role moderator."""
     try:
@@ -24,6 +26,7 @@ def create_user(email: str, password: str, display_name: str | None, roles: tupl
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill a fresh database with a small demo community and print the logins."""
     created = demo.seed_demo_community()
