@@ -1,6 +1,7 @@
 """Fixtures: a fresh, fully migrated database per test (SQLite file, or PostgreSQL when DATABASE_URL says so)."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -34,6 +35,11 @@ def _migrate(database_url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    # Alembic's env.py calls logging.config.fileConfig(), which disables every logger that already
+    # exists, our request log among them; a deployment migrates in its own process and never sees this.
+    for name in list(logging.root.manager.loggerDict):
+        if name == "peerless" or name.startswith("peerless."):
+            logging.getLogger(name).disabled = False
 
 
 def migrated_database() -> tuple[str, callable]:
