@@ -19,6 +19,7 @@ from api.realtime import init_realtime
 from api.request_log import register_request_log
 from api.schemas.common import ID_PATTERN
 from models import db
+from services import notifications
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
@@ -63,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     init_realtime(app)
+    notifications.install()
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     with app.app_context():
@@ -72,17 +74,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import accounts, blocks, conditions, connections, conversations, health, users
-
-    for module in (health, accounts, users, conditions, connections, conversations, blocks):
+    from api import accounts, blocks, conditions, connections, conversations, devices, health, users
+    from api import presence  # noqa: F401 - registers its Socket.IO handlers
+    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices):
         api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:
-    from api.cli import commands
+    from api import cli, push_cli
 
-    for command in commands:
+    for command in cli.commands + push_cli.commands:
         app.cli.add_command(command)
+    if app.config["PUSH_WORKER_IN_PROCESS"]:
+        push_cli.start_in_process_worker(app)
 
 
 def _configure_sqlite(app: Flask) -> None:

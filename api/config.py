@@ -36,6 +36,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
 
+    FIREBASE_CREDENTIALS = os.environ.get("FIREBASE_CREDENTIALS") or None  # service-account JSON path
+    FCM_ENDPOINT = os.environ.get("FCM_ENDPOINT") or None  # tests and staging only: a local FCM stand-in
+    # Drain the push outbox on a thread of this process (`make run`); production runs `flask push-worker`.
+    PUSH_WORKER_IN_PROCESS = os.environ.get("PUSH_WORKER_IN_PROCESS", "false").lower() == "true"
+    PUSH_MAX_ATTEMPTS = _env_int("PUSH_MAX_ATTEMPTS", 8)
+    SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS") or None
+
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 256 * 1024)
     TERMS_VERSION = os.environ.get("TERMS_VERSION", "2026-11")
     HEALTH_DATA_CONSENT_VERSION = os.environ.get("HEALTH_DATA_CONSENT_VERSION", "2026-11")

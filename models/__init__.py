@@ -12,6 +12,7 @@ from models.social import Block, Connection, ConnectionStatus, pair_key  # noqa:
 from models.conversation import (  # noqa: E402
     Conversation, ConversationKind, ConversationMember, Message, StreamChange,
 )
+from models.notification import Device, Notification, OutboxStatus, PushOutbox  # noqa: E402
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
@@ -20,4 +21,5 @@ __all__ = [
     "AuthSession", "RefreshToken",
     "Block", "Connection", "ConnectionStatus", "pair_key",
     "Conversation", "ConversationKind", "ConversationMember", "Message", "StreamChange",
+    "Device", "Notification", "OutboxStatus", "PushOutbox",
 ]

@@ -1,0 +1,76 @@
+"""`flask --app wsgi push-worker` and the dead-letter commands for operators."""
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+
+from services.push_gateway import build_gateway
+from services.push_worker import PushWorker, RetryPolicy, dead_letters, requeue_dead_letters, run_forever
+
+
+def make_worker(app) -> PushWorker:
+    return PushWorker(build_gateway(app.config), retry=RetryPolicy(max_attempts=app.config["PUSH_MAX_ATTEMPTS"]))
+
+
+@click.command("push-worker")
+@click.option("--once", is_flag=True, help="Drain what is due now, then exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls when idle.")
+@click.option("--rq", "use_rq", is_flag=True, help="Run as an RQ worker for drain jobs (needs REDIS_URL).")
+def push_worker(once: bool, interval: float, use_rq: bool) -> None:
+    """Drain the push outbox (several may run on PostgreSQL; SIGTERM finishes the current batch)."""
+    app = current_app._get_current_object()
+    if use_rq:
+        _run_rq(app)
+        return
+    worker = make_worker(app)
+    if once:
+        stats = worker.drain()
+        click.echo(f"sent {stats.sent}, retried {stats.retried}, dead {stats.dead}, messages {stats.messages}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("push worker draining the outbox; Ctrl-C to stop")
+    run_forever(worker, interval=interval, stop=stop)
+
+
+def _run_rq(app) -> None:
+    from rq import Worker
+
+    from services.push_jobs import QUEUE
+    from services.redis_client import redis_client
+
+    client = redis_client(app.config.get("REDIS_URL"))
+    if client is None:
+        raise click.ClickException("--rq needs REDIS_URL")
+    Worker([QUEUE], connection=client).work(with_scheduler=True)
+
+
+@click.command("push-dead-letters")
+@click.option("--requeue", is_flag=True, help="Give every dead-lettered push a fresh set of attempts.")
+def push_dead_letters(requeue: bool) -> None:
+    """List pushes that were given up on (or requeue them once the cause is fixed)."""
+    if requeue:
+        click.echo(f"requeued {requeue_dead_letters()} pushes")
+        return
+    rows = dead_letters()
+    for row in rows:
+        click.echo(f"{row.id}  user {row.user_id}  attempts {row.attempts}  {row.finished_at:%Y-%m-%d %H:%M}Z  {row.last_error}")
+    click.echo(f"{len(rows)} dead-lettered pushes")
+
+
+def start_in_process_worker(app) -> threading.Thread:
+    """`make run`: drain on a daemon thread so the embedded default needs no second process."""
+    def loop():
+        with app.app_context():
+            run_forever(make_worker(app), interval=1.0, stop=threading.Event())
+
+    thread = threading.Thread(target=loop, name="push-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+commands = [push_worker, push_dead_letters]

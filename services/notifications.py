@@ -1,0 +1,115 @@
+"""Who is told what: inbox rows and push outbox rows, written in the transaction of the event.
+
+Handlers here run through `services.changes.on_event`, inside the transaction that sends the
+message or answers the request, so a notification exists exactly when its cause does.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, tuple_, update
+
+from models import (
+    Connection, ConnectionStatus, ConversationMember, Message, Notification, PushOutbox, User, db, new_id, utcnow,
+)
+from services import changes, push_jobs
+from services.changes import Change
+from services.pagination import Page, decode_cursor, page_from_rows
+from services.quiet_hours import is_quiet
+
+# type -> the settings switch (settings.notifications.types) that governs its push
+PUSH_SWITCH = {
+    "message": "message", "connection_request": "connection", "connection_accepted": "connection",
+}
+
+
+def notify(user: User, type_: str, data: dict[str, str], *, push: bool = True, message: Message | None = None,
+           ) -> Notification:
+    """Add an inbox entry and, unless the person switched it off, a push to the outbox."""
+    notification = Notification(id=new_id(), user_id=user.id, type=type_, data=data,
+                                conversation_id=message.conversation_id if message else None,
+                                seq=message.seq if message else None)
+    db.session.add(notification)
+    db.session.flush()
+    if push and _push_wanted(user, type_):
+        prefs = (user.settings or {}).get("notifications", {})
+        db.session.add(PushOutbox(user_id=user.id, notification_id=notification.id,
+                                  silent=is_quiet(prefs.get("quiet_hours"), user.timezone, utcnow())))
+        changes.after_commit(push_jobs.nudge)
+    changes.record(Change([user.id], "notification", notification.id))
+    return notification
+
+
+def _push_wanted(user: User, type_: str) -> bool:
+    switch = PUSH_SWITCH.get(type_)
+    types = (user.settings or {}).get("notifications", {}).get("types", {})
+    return user.is_active and (switch is None or types.get(switch, True))
+
+
+def on_message_created(message: Message) -> None:
+    recipients = db.session.scalars(
+        select(ConversationMember).where(ConversationMember.conversation_id == message.conversation_id,
+                                         ConversationMember.user_id != message.sender_id,
+                                         ConversationMember.left_at.is_(None))
+    )
+    for member in recipients:
+        notify(member.user, "message",
+               {"conversation_id": message.conversation_id, "message_id": message.id},
+               push=not member.muted, message=message)
+
+
+def on_connection_updated(connection: Connection) -> None:
+    data = {"connection_id": connection.id}
+    if connection.status == ConnectionStatus.PENDING:
+        notify(db.session.get(User, connection.addressee_id), "connection_request", data)
+    elif connection.status == ConnectionStatus.ACCEPTED:
+        notify(db.session.get(User, connection.requester_id), "connection_accepted",
+               data | {"conversation_id": connection.conversation_id or ""})
+    elif connection.status == ConnectionStatus.DECLINED:
+        # A "no" lands quietly in the inbox; it is not worth waking someone for.
+        notify(db.session.get(User, connection.requester_id), "connection_declined", data, push=False)
+
+
+def on_read_updated(member: ConversationMember) -> None:
+    """Reading a conversation clears its message notifications up to the read position."""
+    db.session.execute(update(Notification).where(
+        Notification.user_id == member.user_id, Notification.conversation_id == member.conversation_id,
+        Notification.read_at.is_(None), Notification.seq <= member.read_seq,
+    ).values(read_at=utcnow()))
+
+
+def install() -> None:
+    changes.on_event("message.created", on_message_created)
+    changes.on_event("connection.updated", on_connection_updated)
+    changes.on_event("read.updated", on_read_updated)
+
+
+def list_notifications(user: User, *, unread_only: bool = False, limit: int = 20,
+                       cursor: str | None = None) -> Page[Notification]:
+    """The inbox, newest first."""
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    after = decode_cursor("notifications", cursor)
+    if after:
+        stmt = stmt.where(tuple_(Notification.created_at, Notification.id)
+                          < tuple_(datetime.fromisoformat(after[0]), after[1]))
+    rows = list(db.session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit + 1)))
+    return page_from_rows(rows, limit=limit, purpose="notifications",
+                          position_of=lambda n: [n.created_at.isoformat(), n.id])
+
+
+def unread_count(user_id: str) -> int:
+    """The badge number."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(user: User, *, ids: list[str] | None = None, all: bool = False) -> None:  # noqa: A002
+    """Mark some (or all) of the caller's notifications read; others' ids are ignored."""
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if not all:
+        stmt = stmt.where(Notification.id.in_(ids or []))
+    db.session.execute(stmt.values(read_at=utcnow()))
+    db.session.commit()

@@ -1,0 +1,56 @@
+"""Which conversation a person is looking at right now, so we don't push what they are reading.
+
+The app sends `conversation.focus` over Socket.IO when a conversation is on screen (and again
+every minute while it stays there) and `conversation.blur` when it leaves. Entries expire on their
+own, so a phone that vanishes without a word is pushed to again within `TTL_SECONDS`.
+Redis keeps this when REDIS_URL is set (shared by every process); otherwise a process-local dict,
+which suffices for the embedded default where the push drain runs inside the server process.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import redis
+
+from flask import current_app
+
+TTL_SECONDS = 90
+_local: dict[tuple[str, str], float] = {}
+_lock = threading.Lock()
+
+
+def _redis():
+    from services.redis_client import redis_client
+
+    return redis_client(current_app.config.get("REDIS_URL"))
+
+
+def focus(user_id: str, conversation_id: str) -> None:
+    client = _redis()
+    if client is not None:
+        client.set(f"presence:{user_id}:{conversation_id}", "1", ex=TTL_SECONDS)
+        return
+    with _lock:
+        _local[(user_id, conversation_id)] = time.monotonic() + TTL_SECONDS
+
+
+def blur(user_id: str, conversation_id: str) -> None:
+    client = _redis()
+    if client is not None:
+        client.delete(f"presence:{user_id}:{conversation_id}")
+        return
+    with _lock:
+        _local.pop((user_id, conversation_id), None)
+
+
+def is_viewing(user_id: str, conversation_id: str) -> bool:
+    """When unsure (Redis down), say no: an extra push beats a missed one."""
+    client = _redis()
+    if client is not None:
+        try:
+            return bool(client.exists(f"presence:{user_id}:{conversation_id}"))
+        except redis.RedisError:
+            return False
+    with _lock:
+        return _local.get((user_id, conversation_id), 0) > time.monotonic()

@@ -1,0 +1,57 @@
+"""RQ mode: commits that write push outbox rows nudge a drain job onto Redis at once.
+
+The polling worker (`flask push-worker`) needs no Redis and is enough on its own; with Redis,
+`flask push-worker --rq` runs an RQ worker for these jobs, and each job schedules a follow-up at
+the next retry time, so rows waiting on backoff are drained without polling.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from flask import current_app
+from rq import Queue
+
+from services.redis_client import redis_client
+
+log = logging.getLogger("peerless.push")
+QUEUE = "push"
+NUDGE_KEY = "push:nudge"
+
+
+def nudge() -> None:
+    """Ask for a drain soon; at most one queued nudge a second. Best effort: the rows are safe in the outbox."""
+    client = redis_client(current_app.config.get("REDIS_URL"))
+    if client is None:
+        return
+    try:
+        if client.set(NUDGE_KEY, "1", nx=True, px=1000):
+            Queue(QUEUE, connection=client).enqueue(drain_job, job_timeout=300)
+    except Exception:  # noqa: BLE001 - Redis down: the polling worker or the next nudge drains the row
+        log.warning("could not enqueue a push drain; the outbox keeps the rows", exc_info=True)
+
+
+def drain_job() -> dict:
+    """RQ job: drain what is due, then schedule a follow-up for the earliest pending retry."""
+    from api import create_app
+    from services.push_gateway import build_gateway
+    from services.push_worker import PushWorker, next_due_at
+
+    app = _app_for_jobs(create_app)
+    with app.app_context():
+        stats = PushWorker(build_gateway(app.config)).drain()
+        due = next_due_at()
+        if due is not None:
+            client = redis_client(app.config.get("REDIS_URL"))
+            Queue(QUEUE, connection=client).enqueue_at(max(due, datetime.now(timezone.utc)), drain_job)
+    return vars(stats)
+
+
+_cached_app = None
+
+
+def _app_for_jobs(factory):
+    global _cached_app  # noqa: PLW0603 - one app per RQ worker process
+    if _cached_app is None:
+        _cached_app = factory()
+    return _cached_app

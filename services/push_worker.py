@@ -1,0 +1,235 @@
+"""Drains the push outbox: claim due rows under a lease, send, then record each outcome.
+
+Delivery is at least once. A claim is a lease (`claimed_until`): a worker that dies between
+claiming and recording loses its rows when the lease ends, and another worker takes them.
+Devices already reached are remembered per row, so a retry only goes to the ones still owed.
+On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several workers share the outbox without waiting
+on each other; SQLite serialises writers, so one worker is enough there.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
+
+from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
+from services import notifications, presence
+from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
+
+log = logging.getLogger("peerless.push")
+
+LOCK_SCREEN_TEXT = {
+    "message": ("Peerless", "New message"),
+    "connection_request": ("Peerless", "Someone would like to connect with you"),
+    "connection_accepted": ("Peerless", "Your connection request was accepted"),
+}
+DEFAULT_TEXT = ("Peerless", "You have a new notification")
+PREVIEW_LENGTH = 120
+
+
+@dataclass
+class DrainStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    messages: int = 0
+    devices_removed: int = 0
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 10.0
+    cap_seconds: float = 1800.0
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        """Exponential backoff with ±20% jitter, never sooner than FCM's Retry-After."""
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return max(backoff * random.uniform(0.8, 1.2), retry_after or 0.0)
+
+
+@dataclass
+class _Claim:
+    row_id: str
+    user_id: str
+    notification_id: str
+    silent: bool
+    attempts: int
+    delivered: list[str]
+    sends: list[tuple[str, PushMessage]] = field(default_factory=list)  # (device id, message)
+
+
+class PushWorker:
+    def __init__(self, gateway: PushGateway, *, batch_size: int = 500, lease_seconds: int = 120,
+                 retry: RetryPolicy | None = None):
+        self.gateway = gateway
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease_seconds)
+        self.retry = retry or RetryPolicy()
+
+    def drain_once(self) -> DrainStats:
+        """Claim one batch of due rows, send them, record the results."""
+        claims = self._claim()
+        stats = DrainStats(claimed=len(claims))
+        if not claims:
+            return stats
+        self._plan(claims)
+        sends = [(claim, device_id, message) for claim in claims for device_id, message in claim.sends]
+        results = self.gateway.send([message for _, _, message in sends]) if sends else []
+        stats.messages = len(sends)
+        self._record(claims, sends, results, stats)
+        return stats
+
+    def drain(self, max_batches: int = 1000) -> DrainStats:
+        """Drain until nothing is due (bounded)."""
+        total = DrainStats()
+        for _ in range(max_batches):
+            stats = self.drain_once()
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            if stats.claimed == 0:
+                break
+        return total
+
+    def _claim(self) -> list[_Claim]:
+        now = utcnow()
+        rows = list(db.session.scalars(
+            select(PushOutbox)
+            .where(PushOutbox.status == OutboxStatus.PENDING, PushOutbox.next_attempt_at <= now,
+                   or_(PushOutbox.claimed_until.is_(None), PushOutbox.claimed_until < now))
+            .order_by(PushOutbox.next_attempt_at).limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        ))
+        claims = []
+        for row in rows:
+            row.claimed_until = now + self.lease
+            row.attempts += 1
+            claims.append(_Claim(row.id, row.user_id, row.notification_id, row.silent, row.attempts,
+                                 list(row.delivered_device_ids or [])))
+        db.session.commit()
+        return claims
+
+    def _plan(self, claims: list[_Claim]) -> None:
+        """Decide, per claimed row, which devices get what (read-only; runs outside any lock)."""
+        user_ids = {c.user_id for c in claims}
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        devices: dict[str, list[Device]] = {}
+        for device in db.session.scalars(select(Device).where(Device.user_id.in_(user_ids))):
+            devices.setdefault(device.user_id, []).append(device)
+        badges = {user_id: notifications.unread_count(user_id) for user_id in user_ids}
+        for claim in claims:
+            notification = db.session.get(Notification, claim.notification_id)
+            user = users.get(claim.user_id)
+            if notification is None or user is None or _is_being_read(notification):
+                continue
+            title, body = _lock_screen_text(notification, user)
+            collapse = _collapse_key(notification)
+            for device in devices.get(claim.user_id, []):
+                if device.id not in claim.delivered:
+                    claim.sends.append((device.id, PushMessage(
+                        token=device.token, title=title, body=body, badge=badges[claim.user_id],
+                        data={"type": notification.type, "notification_id": notification.id, **notification.data},
+                        collapse_key=collapse, silent=claim.silent)))
+        db.session.rollback()
+
+    def _record(self, claims, sends, results: list[SendResult], stats: DrainStats) -> None:
+        by_row: dict[str, list[tuple[str, SendResult]]] = {}
+        for (claim, device_id, _), result in zip(sends, results):
+            by_row.setdefault(claim.row_id, []).append((device_id, result))
+        gone = [device_id for outcomes in by_row.values() for device_id, r in outcomes
+                if r.outcome == Outcome.DEVICE_GONE]
+        if gone:
+            db.session.execute(delete(Device).where(Device.id.in_(gone)))
+            stats.devices_removed = len(gone)
+        for claim in claims:
+            row = db.session.get(PushOutbox, claim.row_id)
+            if row is None:
+                continue
+            self._settle(row, by_row.get(claim.row_id, []), stats)
+        db.session.commit()
+
+    def _settle(self, row: PushOutbox, outcomes: list[tuple[str, SendResult]], stats: DrainStats) -> None:
+        delivered = [device_id for device_id, r in outcomes if r.outcome == Outcome.DELIVERED]
+        row.delivered_device_ids = list(row.delivered_device_ids or []) + delivered
+        row.claimed_until = None
+        retry = [r for _, r in outcomes if r.outcome in (Outcome.RETRY, Outcome.AUTH_ALERT)]
+        failed = [r for _, r in outcomes if r.outcome == Outcome.FAILED]
+        for result in retry:
+            if result.outcome == Outcome.AUTH_ALERT:
+                log.error("ALERT push credentials rejected by FCM (APNs/web push auth); tokens kept: %s", result.error)
+        if retry and row.attempts < self.retry.max_attempts:
+            delay = self.retry.delay(row.attempts, max((r.retry_after or 0) for r in retry))
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            row.last_error = retry[0].error
+            stats.retried += 1
+        elif retry or failed:
+            row.status, row.finished_at = OutboxStatus.DEAD, utcnow()
+            row.last_error = (retry or failed)[0].error
+            log.error("push dead-lettered after %s attempts: %s", row.attempts, row.last_error)
+            stats.dead += 1
+        else:
+            row.status, row.finished_at, row.last_error = OutboxStatus.SENT, utcnow(), None
+            stats.sent += 1
+
+
+def _is_being_read(notification: Notification) -> bool:
+    """No push for a message whose conversation the person has open right now."""
+    return notification.type == "message" and presence.is_viewing(notification.user_id,
+                                                                   notification.conversation_id or "")
+
+
+def _lock_screen_text(notification: Notification, user: User) -> tuple[str, str]:
+    previews = (user.settings or {}).get("notifications", {}).get("message_previews", False)
+    if notification.type == "message" and previews:
+        message = db.session.get(Message, notification.data.get("message_id", ""))
+        if message is not None and message.body is not None:
+            sender = db.session.get(User, message.sender_id)
+            return (sender.display_name if sender else "Peerless"), _shorten(message.body)
+    return LOCK_SCREEN_TEXT.get(notification.type, DEFAULT_TEXT)
+
+
+def _collapse_key(notification: Notification) -> str:
+    # One notification per conversation on the lock screen; other kinds collapse only with themselves.
+    return f"c:{notification.conversation_id}" if notification.conversation_id else f"n:{notification.id}"
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= PREVIEW_LENGTH else text[:PREVIEW_LENGTH - 1] + "…"
+
+
+def dead_letters(limit: int = 100) -> list[PushOutbox]:
+    """Pushes given up on, newest first: for operators (CLI and console)."""
+    return list(db.session.scalars(select(PushOutbox).where(PushOutbox.status == OutboxStatus.DEAD)
+                                   .order_by(PushOutbox.finished_at.desc()).limit(limit)))
+
+
+def requeue_dead_letters() -> int:
+    """Give every dead-lettered push another full set of attempts (after fixing the cause)."""
+    rows = dead_letters(limit=10_000)
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at, row.finished_at = OutboxStatus.PENDING, 0, utcnow(), None
+    db.session.commit()
+    return len(rows)
+
+
+def run_forever(worker: PushWorker, *, interval: float, stop) -> None:
+    """Poll until `stop` (a threading.Event) is set; finish the current batch before stopping."""
+    while not stop.is_set():
+        try:
+            stats = worker.drain_once()
+        except Exception:  # noqa: BLE001 - a dead database must not kill the worker; rows stay claimed-then-leased
+            log.exception("push drain failed; retrying")
+            db.session.rollback()
+            stats = DrainStats()
+        if stats.claimed == 0:
+            stop.wait(interval)
+
+
+def next_due_at():
+    """When the earliest pending push becomes due, or None when the outbox is empty."""
+    return db.session.scalar(select(PushOutbox.next_attempt_at).where(PushOutbox.status == OutboxStatus.PENDING)
+                             .order_by(PushOutbox.next_attempt_at).limit(1))
