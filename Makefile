@@ -18,11 +18,14 @@ install: $(VENV)/.installed
 migrate: install
 	$(VENV)/bin/flask --app wsgi db upgrade
 
-run: migrate  ## serve the API on http://127.0.0.1:$(PORT) (docs at /docs)
-	$(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+run: migrate  ## serve the API on http://127.0.0.1:$(PORT) (docs at /docs), draining pushes in-process
+	PUSH_WORKER_IN_PROCESS=true $(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: install  ## the whole suite; exit code 5 (no tests ran) fails like any other
 	PEERLESS_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install  ## run every benchmark under bench/ and rewrite docs/performance.md
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 seed-demo: migrate
 	$(VENV)/bin/flask --app wsgi seed-demo
