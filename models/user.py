@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models import db
 from models.base import IdColumn, new_id, utcnow
@@ -44,6 +44,8 @@ class User(db.Model):
     bio: Mapped[str | None] = mapped_column(String(1000))
     pronouns: Mapped[str | None] = mapped_column(String(40))
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    # ",en,pa,": lets matching require a shared language with a plain LIKE on any engine.
+    languages_key: Mapped[str] = mapped_column(String(200), default=",en,", server_default=",en,")
     region: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str | None] = mapped_column(String(64))
     birth_year: Mapped[int | None] = mapped_column(Integer)
@@ -61,6 +63,11 @@ class User(db.Model):
     conditions: Mapped[list["UserCondition"]] = relationship(  # noqa: F821
         cascade="all, delete-orphan", order_by="UserCondition.condition_id"
     )
+
+    @validates("languages")
+    def _keep_languages_key(self, _key, value):
+        self.languages_key = "," + ",".join(value or []) + ","
+        return value
 
     @property
     def roles(self) -> list[str]:
