@@ -13,6 +13,10 @@ from models.conversation import (  # noqa: E402
     Conversation, ConversationKind, ConversationMember, Message, StreamChange,
 )
 from models.notification import Device, Notification, OutboxStatus, PushOutbox  # noqa: E402
+from models.mentoring import (  # noqa: E402
+    ApplicationStatus, MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus,
+)
+from models.circle import Group, GroupMembership, SupportRequest  # noqa: E402
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
@@ -22,4 +26,6 @@ __all__ = [
     "Block", "Connection", "ConnectionStatus", "pair_key",
     "Conversation", "ConversationKind", "ConversationMember", "Message", "StreamChange",
     "Device", "Notification", "OutboxStatus", "PushOutbox",
+    "ApplicationStatus", "MentorApplication", "MentorProfile", "Mentorship", "MentorshipFeedback",
+    "MentorshipStatus", "Group", "GroupMembership", "SupportRequest",
 ]
