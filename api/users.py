@@ -10,15 +10,17 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Profiles, 
 
 
 class ExportSchema(Schema):
-    """The whole export; sections are listed in docs/privacy.md."""
-
-    class Meta:
-        unknown = "include"
+    """The whole export, one section per kind of record (see docs/privacy.md)."""
 
     exported_at = UTCDateTime()
     account = fields.Dict()
     conditions = fields.List(fields.Dict())
     consents = fields.List(fields.Dict())
+    messages = fields.List(fields.Dict())
+    connections = fields.List(fields.Dict())
+    blocks = fields.List(fields.Dict())
+    devices = fields.List(fields.Dict())
+    notifications = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict())
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import AuthSession, ConsentKind, ConsentRecord, RefreshToken, Role, User, UserRole, db, new_id, utcnow
-from services import passwords
+from services import devices, passwords
 from services.errors import AccountSuspendedError, AuthenticationError, ConflictError, InvalidInputError
 
 LOGIN_FAILED = "Email or password is incorrect."
@@ -103,6 +103,7 @@ def refresh(*, user_id: str, session_id: str, jti: str) -> TokenPair:
 def logout(*, session_id: str) -> None:
     """End the session: its access and refresh tokens stop working in every process."""
     revoke_session(session_id, reason="logout")
+    devices.remove_session_devices(session_id)  # the phone that logged out gets no more pushes
     db.session.commit()
 
 

@@ -1,10 +1,15 @@
 """UK GDPR rights: a copy of everything we hold about a person, and erasure."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
-from models import AuthSession, ConsentRecord, User, db, utcnow
+from models import (
+    AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, Message, Notification, PushOutbox,
+    User, db, utcnow,
+)
 from models.user import default_settings
+from services import changes, devices
+from services.changes import Change
 
 ERASED_NAME = "Deleted user"
 
@@ -29,6 +34,27 @@ def export_user_data(user: User) -> dict:
             for c in db.session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id)
                                         .order_by(ConsentRecord.recorded_at))
         ],
+        "messages": [
+            {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "body": m.body,
+             "created_at": m.created_at, "edited_at": m.edited_at, "deleted": m.deleted}
+            for m in db.session.scalars(select(Message).where(Message.sender_id == user.id)
+                                        .order_by(Message.created_at))
+        ],
+        "connections": [
+            {"id": c.id, "requester_id": c.requester_id, "addressee_id": c.addressee_id, "status": c.status,
+             "message": c.message, "created_at": c.created_at, "responded_at": c.responded_at}
+            for c in db.session.scalars(select(Connection).where(
+                or_(Connection.requester_id == user.id, Connection.addressee_id == user.id)))
+        ],
+        "blocks": [{"user_id": b.blocked_id, "created_at": b.created_at}
+                   for b in db.session.scalars(select(Block).where(Block.blocker_id == user.id))],
+        "devices": [{"id": d.id, "platform": d.platform, "app_version": d.app_version, "created_at": d.created_at}
+                    for d in db.session.scalars(select(Device).where(Device.user_id == user.id))],
+        "notifications": [
+            {"id": n.id, "type": n.type, "data": n.data, "created_at": n.created_at, "read_at": n.read_at}
+            for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                        .order_by(Notification.created_at))
+        ],
         "sessions": [
             {"id": s.id, "created_at": s.created_at, "revoked_at": s.revoked_at, "revoked_reason": s.revoked_reason}
             for s in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)
@@ -52,4 +78,18 @@ def erase_account(user: User) -> None:
     user.role_rows = []
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    devices.remove_all_devices(user.id)
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
+    _remove_message_bodies(user.id)
     db.session.commit()
+
+
+def _remove_message_bodies(user_id: str) -> None:
+    """The person's messages stay in the others' histories as tombstones of a "Deleted user"."""
+    for message in db.session.scalars(select(Message).where(Message.sender_id == user_id,
+                                                            Message.deleted_at.is_(None))):
+        message.body, message.deleted_at = None, utcnow()
+        members = db.session.scalars(select(ConversationMember.user_id).where(
+            ConversationMember.conversation_id == message.conversation_id, ConversationMember.left_at.is_(None)))
+        changes.record(Change(list(members), "message", message.id, event="message.updated", entity=message))
