@@ -15,6 +15,9 @@ from typing import Protocol
 log = logging.getLogger("peerless.push")
 MAX_BATCH = 500  # firebase-admin refuses more per send_each call
 FCM_DEFAULT_ENDPOINT = "https://fcm.googleapis.com"
+# Per HTTP request (the SDK's default is 120 s). With the SDK's own retries a batch must still
+# finish well inside the worker's lease (PushWorker lease_seconds), or its rows are sent twice.
+HTTP_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,13 @@ class LogPushGateway:
 
 
 class FirebasePushGateway:
-    def __init__(self, credential, *, project_id: str, endpoint: str | None = None, name: str = "peerless"):
+    def __init__(self, credential, *, project_id: str, endpoint: str | None = None, name: str = "peerless",
+                 http_timeout: float = HTTP_TIMEOUT_SECONDS):
         import firebase_admin
 
-        self._app = firebase_admin.initialize_app(credential, {"projectId": project_id}, name=name)
+        self._app = firebase_admin.initialize_app(credential, {"projectId": project_id, "httpTimeout": http_timeout},
+                                                  name=name)
+        _leave_retry_after_to_the_outbox(self._app)
         if endpoint:
             point_at_endpoint(self._app, endpoint, project_id)
 
@@ -96,6 +102,24 @@ class FirebasePushGateway:
         except exceptions.FirebaseError as error:  # the whole call failed (e.g. no access token)
             return [classify(error)] * len(batch)
         return [SendResult(Outcome.DELIVERED) if r.success else classify(r.exception) for r in response.responses]
+
+
+def _leave_retry_after_to_the_outbox(app) -> None:
+    """Keep the SDK's quick retries (connection, 500/503) but never let it sleep out a Retry-After.
+
+    By default urllib3 sleeps the full Retry-After of a 429 or 503 before each of its 4 retries
+    (a 429 with `Retry-After: 120` blocks `send_each` for 8 minutes), far past the worker's lease,
+    so another worker would send the same rows again. Instead FCM's answer comes back at once and
+    the outbox row waits out the Retry-After (`RetryPolicy.delay`).
+    """
+    import requests
+    from firebase_admin import _http_client, messaging
+
+    retries = _http_client.DEFAULT_RETRY_CONFIG.new(respect_retry_after_header=False)
+    session = messaging._get_messaging_service(app)._client.session
+    for prefix in ("http://", "https://", "https://fcm.googleapis.com"):
+        session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=100, pool_maxsize=100,
+                                                            max_retries=retries))
 
 
 def point_at_endpoint(app, endpoint: str, project_id: str) -> None:
