@@ -74,9 +74,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import accounts, blocks, conditions, connections, conversations, devices, health, users
+    from api import accounts, blocks, conditions, connections, conversations, devices, health, mentoring, users
     from api import presence  # noqa: F401 - registers its Socket.IO handlers
-    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices):
+    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring):
         api.register_blueprint(module.blp)
 
 

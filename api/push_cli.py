@@ -9,6 +9,7 @@ from flask import current_app
 
 from services.push_gateway import build_gateway
 from services.push_worker import PushWorker, RetryPolicy, dead_letters, requeue_dead_letters, run_forever
+from services.scheduled import run_scheduled
 
 
 def make_worker(app) -> PushWorker:
@@ -63,14 +64,23 @@ def push_dead_letters(requeue: bool) -> None:
 
 
 def start_in_process_worker(app) -> threading.Thread:
-    """`make run`: drain on a daemon thread so the embedded default needs no second process."""
+    """`make run`: drain pushes and run scheduled jobs on a daemon thread, so the embedded
+    default needs no second process or cron."""
     def loop():
+        stop = threading.Event()
         with app.app_context():
-            run_forever(make_worker(app), interval=1.0, stop=threading.Event())
+            run_forever(make_worker(app), interval=1.0, stop=stop, every_minute=run_scheduled)
 
     thread = threading.Thread(target=loop, name="push-worker", daemon=True)
     thread.start()
     return thread
 
 
-commands = [push_worker, push_dead_letters]
+@click.command("run-scheduled")
+def run_scheduled_command() -> None:
+    """Expire unanswered mentorship requests, remind mentors, warn of expiring accreditations (cron-safe)."""
+    for job, count in run_scheduled().items():
+        click.echo(f"{job}: {count}")
+
+
+commands = [push_worker, push_dead_letters, run_scheduled_command]

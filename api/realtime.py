@@ -7,6 +7,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
 
+from api.schemas.mentoring import MentorshipSchema
 from api.schemas.messaging import ConnectionSchema, MessageSchema, ReadPositionSchema
 from models import db
 from services import accounts, changes
@@ -17,10 +18,15 @@ EVENT_SCHEMAS = {
     "message.updated": MessageSchema(),
     "read.updated": ReadPositionSchema(),
     "connection.updated": ConnectionSchema(),
+    "mentorship.updated": MentorshipSchema(),
 }
 
 
 def init_realtime(app: Flask) -> None:
+    # `socketio` is module-global and `init_app` merges into the options an earlier app left
+    # (tests build many apps): forget that app's queue, so this one gets its own REDIS_URL or none.
+    for option in ("client_manager", "message_queue"):
+        socketio.server_options.pop(option, None)
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"))
     for event_name, schema in EVENT_SCHEMAS.items():

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import blocks, changes
+from services import blocks, changes, mentorships
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -149,4 +149,4 @@ def _check_may_send(sender: User, conversation: Conversation) -> None:
 def _may_message_directly(user_a: str, user_b: str) -> bool:
     connected = db.session.scalar(select(Connection.id).where(
         Connection.pair_key == pair_key(user_a, user_b), Connection.status == ConnectionStatus.ACCEPTED))
-    return connected is not None
+    return connected is not None or mentorships.has_active_mentorship(user_a, user_b)

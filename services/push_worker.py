@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -216,10 +217,15 @@ def requeue_dead_letters() -> int:
     return len(rows)
 
 
-def run_forever(worker: PushWorker, *, interval: float, stop) -> None:
-    """Poll until `stop` (a threading.Event) is set; finish the current batch before stopping."""
+def run_forever(worker: PushWorker, *, interval: float, stop, every_minute=None) -> None:
+    """Poll until `stop` (a threading.Event) is set; finish the current batch before stopping.
+    `every_minute`, if given, also runs about once a minute (the scheduled jobs under `make run`)."""
+    next_minute = 0.0
     while not stop.is_set():
         try:
+            if every_minute is not None and time.monotonic() >= next_minute:
+                next_minute = time.monotonic() + 60
+                every_minute()
             stats = worker.drain_once()
         except Exception:  # noqa: BLE001 - a dead database must not kill the worker; rows stay claimed-then-leased
             log.exception("push drain failed; retrying")

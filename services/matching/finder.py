@@ -1,0 +1,136 @@
+"""Finding candidates: SQL narrows the whole network to a pool, scoring.py ranks the pool.
+
+The pool query uses only what can be checked in SQL on every engine (shared condition or
+condition group, a shared language, exclusions, mentor availability) and orders by the strongest
+factors (same condition, same region, rating), so the few hundred rows scored in Python hold the
+best matches even among 100,000 patients.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from models import (
+    Condition, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition,
+    Visibility, db, utcnow,
+)
+from services import blocks
+from services.errors import InvalidInputError
+from services.matching import scoring
+
+POOL_SIZE = 300
+
+
+@dataclass
+class Match:
+    user: User
+    score: float
+    reasons: list[str]
+
+
+def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None = None,
+                 support_type: str | None = None, limit: int = 10) -> list[Match]:
+    """The best `limit` peers or mentors for `seeker`, best first, each with plain-language reasons."""
+    own = {uc.condition_id for uc in seeker.conditions}
+    if condition_id and condition_id not in own:
+        raise InvalidInputError("condition_id", "Choose one of your own conditions (PUT /me/conditions).")
+    focus = {condition_id} if condition_id else own
+    if not focus:
+        return []
+    pool = _candidate_pool(seeker, focus, kind=kind)
+    if not pool:
+        return []
+    people = _load_people(pool, visible_only=True)
+    mentors = _load_mentor_facts(pool) if kind == "mentor" else {}
+    me = _load_people([seeker.id], visible_only=False)[seeker.id]
+    matches = []
+    for candidate_id in pool:
+        mentor = mentors.get(candidate_id)
+        if kind == "mentor" and support_type and (mentor is None or support_type not in mentor.support_types):
+            continue
+        points, reasons = scoring.score(me, people[candidate_id], kind=kind, focus=focus, mentor=mentor,
+                                        support_type=support_type)
+        if points > 0:
+            matches.append((points, candidate_id, reasons))
+    matches.sort(key=lambda m: (-m[0], m[1]))
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([m[1] for m in matches[:limit]])))}
+    return [Match(users[uid], points, reasons) for points, uid, reasons in matches[:limit]]
+
+
+def _candidate_pool(seeker: User, focus: set[str], *, kind: str) -> list[str]:
+    related = _related_conditions(focus)
+    exact = func.max(case((UserCondition.condition_id.in_(focus), 1), else_=0))
+    same_region = func.max(case((User.region == seeker.region, 1), else_=0)) if seeker.region else func.max(0)
+    languages = seeker.languages or ["en"]
+    stmt = (
+        select(UserCondition.user_id)
+        .join(User, User.id == UserCondition.user_id)
+        .where(UserCondition.condition_id.in_(related), UserCondition.visibility != Visibility.PRIVATE,
+               User.id != seeker.id, User.suspended_at.is_(None), User.erased_at.is_(None),
+               or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]))
+        .group_by(UserCondition.user_id)
+    )
+    excluded = _excluded_ids(seeker.id)
+    if excluded:
+        stmt = stmt.where(UserCondition.user_id.notin_(excluded))
+    order = [exact.desc(), same_region.desc()]
+    if kind == "mentor":
+        stmt = stmt.join(MentorProfile, MentorProfile.user_id == UserCondition.user_id).where(
+            MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
+            MentorProfile.accredited_until > utcnow())
+        order.append(func.max(func.coalesce(MentorProfile.rating_mean, 0)).desc())
+    return list(db.session.scalars(stmt.order_by(*order, UserCondition.user_id).limit(POOL_SIZE)))
+
+
+def _related_conditions(focus: set[str]) -> set[str]:
+    """The chosen conditions, their groups, and every condition in those groups."""
+    parents = {p for p in db.session.scalars(select(Condition.parent_id).where(Condition.id.in_(focus))) if p}
+    groups = parents | focus
+    siblings = set(db.session.scalars(select(Condition.id).where(Condition.parent_id.in_(groups))))
+    return focus | parents | siblings
+
+
+def _excluded_ids(seeker_id: str) -> set[str]:
+    """Blocked either way, already connected or asked, already in a mentorship (requested or active)."""
+    excluded = blocks.hidden_user_ids(seeker_id)
+    for requester, addressee in db.session.execute(
+        select(Connection.requester_id, Connection.addressee_id).where(
+            or_(Connection.requester_id == seeker_id, Connection.addressee_id == seeker_id),
+            Connection.status.in_([ConnectionStatus.PENDING, ConnectionStatus.ACCEPTED]))):
+        excluded.add(addressee if requester == seeker_id else requester)
+    for mentor, mentee in db.session.execute(
+        select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+            or_(Mentorship.mentor_id == seeker_id, Mentorship.mentee_id == seeker_id),
+            Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE]))):
+        excluded.add(mentee if mentor == seeker_id else mentor)
+    return excluded
+
+
+def _load_people(user_ids: list[str], *, visible_only: bool) -> dict[str, scoring.Person]:
+    parent = aliased(Condition)
+    rows = db.session.execute(
+        select(UserCondition, Condition.name, Condition.parent_id, parent.name)
+        .join(Condition, Condition.id == UserCondition.condition_id)
+        .outerjoin(parent, parent.id == Condition.parent_id)
+        .where(UserCondition.user_id.in_(user_ids),
+               *([UserCondition.visibility != Visibility.PRIVATE] if visible_only else []))
+    )
+    facts: dict[str, list[scoring.ConditionFacts]] = {}
+    for uc, name, parent_id, parent_name in rows:
+        facts.setdefault(uc.user_id, []).append(scoring.ConditionFacts(
+            uc.condition_id, name, parent_id, parent_name, uc.diagnosed_year, list(uc.treatments or [])))
+    users = db.session.execute(select(User.id, User.languages, User.region, User.timezone, User.birth_year)
+                               .where(User.id.in_(user_ids)))
+    return {uid: scoring.Person(uid, list(langs or []), region, tz, birth_year, facts.get(uid, []))
+            for uid, langs, region, tz, birth_year in users}
+
+
+def _load_mentor_facts(user_ids: list[str]) -> dict[str, scoring.MentorFacts]:
+    return {
+        p.user_id: scoring.MentorFacts(list(p.support_types or []), list(p.availability or []),
+                                       p.median_response_hours, p.rating_count, p.rating_mean)
+        for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(user_ids)))
+    }
+

@@ -1,0 +1,106 @@
+"""Becoming an expert-patient mentor: apply, be approved by a moderator, stay accredited."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from models import ApplicationStatus, MentorApplication, MentorProfile, Role, User, UserRole, db, utcnow
+from services import conditions as condition_service
+from services import notifications
+from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from services.pagination import Page, decode_cursor, page_from_rows
+
+
+def require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise PermissionDeniedError("Only moderators can do this.")
+
+
+def apply(applicant: User, *, motivation: str, experience: str, condition_ids: list[str],
+          training: str | None = None) -> MentorApplication:
+    """Apply to mentor; one open application at a time."""
+    if applicant.has_role(Role.MENTOR):
+        raise ConflictError("You are already a mentor.")
+    unknown = set(condition_ids) - condition_service.existing_condition_ids(set(condition_ids))
+    if unknown:
+        raise InvalidInputError("condition_ids", f"Unknown condition: {sorted(unknown)[0]}.")
+    pending = db.session.scalar(select(MentorApplication.id).where(
+        MentorApplication.user_id == applicant.id, MentorApplication.status == ApplicationStatus.PENDING))
+    if pending:
+        raise ConflictError("You already have an application waiting for a decision.")
+    application = MentorApplication(user_id=applicant.id, motivation=motivation, experience=experience,
+                                    training=training, condition_ids=list(dict.fromkeys(condition_ids)))
+    db.session.add(application)
+    db.session.commit()
+    return application
+
+
+def list_applications(moderator: User, *, status: str | None = None, limit: int = 20,
+                      cursor: str | None = None) -> Page[MentorApplication]:
+    """Applications for moderators, oldest first (first come, first decided)."""
+    require_staff(moderator)
+    stmt = select(MentorApplication).order_by(MentorApplication.created_at, MentorApplication.id)
+    if status:
+        stmt = stmt.where(MentorApplication.status == status)
+    after = decode_cursor("applications", cursor)
+    if after:
+        stmt = stmt.offset(after)
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    return page_from_rows(rows, limit=limit, purpose="applications", position_of=lambda _: (after or 0) + limit)
+
+
+def decide(moderator: User, application_id: str, *, decision: str, note: str | None = None) -> MentorApplication:
+    """Approve (mentor role, profile, 12-month accreditation) or reject; the applicant is told."""
+    require_staff(moderator)
+    application = db.session.get(MentorApplication, application_id)
+    if application is None:
+        raise NotFoundError("Application not found.")
+    if application.status != ApplicationStatus.PENDING:
+        raise ConflictError(f"This application was already {application.status}.")
+    application.status = ApplicationStatus.APPROVED if decision == "approve" else ApplicationStatus.REJECTED
+    application.decided_by, application.decided_at, application.note = moderator.id, utcnow(), note
+    applicant = application.user
+    if decision == "approve":
+        _make_mentor(applicant)
+    notifications.notify(applicant, f"mentor_application_{application.status}", {"application_id": application.id})
+    db.session.commit()
+    return application
+
+
+def _make_mentor(user: User) -> None:
+    if not user.has_role(Role.MENTOR):
+        user.role_rows.append(UserRole(role=Role.MENTOR))
+    profile = db.session.get(MentorProfile, user.id) or MentorProfile(user_id=user.id)
+    profile.accredited_until = utcnow() + _accreditation_period()
+    profile.expiry_notice_sent_at = None
+    db.session.add(profile)
+
+
+def renew_accreditation(moderator: User, mentor_id: str) -> MentorProfile:
+    """Extend a mentor's accreditation by one period from today (or from its end, if later)."""
+    require_staff(moderator)
+    profile = db.session.get(MentorProfile, mentor_id)
+    if profile is None:
+        raise NotFoundError("Mentor not found.")
+    profile.accredited_until = max(utcnow(), profile.accredited_until) + _accreditation_period()
+    profile.expiry_notice_sent_at = None
+    db.session.commit()
+    return profile
+
+
+def update_profile(mentor: User, **changes) -> MentorProfile:
+    """A mentor sets what they offer: accepting or paused, capacity, support types, availability."""
+    profile = db.session.get(MentorProfile, mentor.id)
+    if profile is None or not mentor.has_role(Role.MENTOR):
+        raise PermissionDeniedError("Only approved mentors have a mentor profile.")
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    profile.updated_at = utcnow()
+    db.session.commit()
+    return profile
+
+
+def _accreditation_period() -> timedelta:
+    return timedelta(days=current_app.config["MENTOR_ACCREDITATION_DAYS"])

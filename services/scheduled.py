@@ -1,0 +1,87 @@
+"""Jobs on a clock: `flask --app wsgi run-scheduled`, safe from cron every minute on many hosts.
+
+Each job claims a row with a conditional UPDATE (`… WHERE status = 'requested'` and the like) and
+acts only when it won that row, so two hosts running at once never act twice.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from models import MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
+from services import changes, notifications
+from services.changes import Change
+from services.matching import find_matches
+
+
+def run_scheduled(now: datetime | None = None) -> dict[str, int]:
+    """Run every job once; return how many rows each acted on."""
+    now = now or utcnow()
+    return {
+        "mentorship_requests_expired": expire_unanswered_requests(now),
+        "mentor_reminders_sent": remind_mentors(now),
+        "accreditation_notices_sent": warn_expiring_accreditations(now),
+    }
+
+
+def expire_unanswered_requests(now: datetime) -> int:
+    """A request nobody answered in time expires; the mentee is told and offered the next best mentors."""
+    due = db.session.scalars(select(Mentorship.id).where(
+        Mentorship.status == MentorshipStatus.REQUESTED, Mentorship.expires_at <= now)).all()
+    done = 0
+    for mentorship_id in due:
+        if _claim(Mentorship, mentorship_id, Mentorship.status == MentorshipStatus.REQUESTED,
+                  status=MentorshipStatus.EXPIRED, updated_at=now):
+            mentorship = db.session.get(Mentorship, mentorship_id)
+            mentee = db.session.get(User, mentorship.mentee_id)
+            suggestions = [m.user.id for m in find_matches(mentee, kind="mentor", limit=3)
+                           if m.user.id != mentorship.mentor_id]
+            notifications.notify(mentee, "mentorship_expired", {"mentorship_id": mentorship_id,
+                                                                "suggested_mentor_ids": ",".join(suggestions)})
+            changes.record(Change([mentorship.mentor_id, mentorship.mentee_id], "mentorship", mentorship_id,
+                                  event="mentorship.updated", entity=mentorship))
+            done += 1
+        db.session.commit()
+    return done
+
+
+def remind_mentors(now: datetime) -> int:
+    """One nudge to the mentor when a request has waited a day."""
+    waited = now - timedelta(hours=current_app.config["MENTORSHIP_REMINDER_HOURS"])
+    due = db.session.scalars(select(Mentorship.id).where(
+        Mentorship.status == MentorshipStatus.REQUESTED, Mentorship.created_at <= waited,
+        Mentorship.reminder_sent_at.is_(None))).all()
+    done = 0
+    for mentorship_id in due:
+        if _claim(Mentorship, mentorship_id, Mentorship.reminder_sent_at.is_(None), reminder_sent_at=now):
+            mentorship = db.session.get(Mentorship, mentorship_id)
+            notifications.notify(db.session.get(User, mentorship.mentor_id), "mentorship_reminder",
+                                 {"mentorship_id": mentorship_id})
+            done += 1
+        db.session.commit()
+    return done
+
+
+def warn_expiring_accreditations(now: datetime) -> int:
+    """Tell mentors a month before their accreditation ends (expired mentors leave matching by themselves)."""
+    horizon = now + timedelta(days=current_app.config["ACCREDITATION_NOTICE_DAYS"])
+    due = db.session.scalars(select(MentorProfile.user_id).where(
+        MentorProfile.accredited_until <= horizon, MentorProfile.accredited_until > now,
+        MentorProfile.expiry_notice_sent_at.is_(None))).all()
+    done = 0
+    for user_id in due:
+        if _claim(MentorProfile, user_id, MentorProfile.expiry_notice_sent_at.is_(None), expiry_notice_sent_at=now):
+            profile = db.session.get(MentorProfile, user_id)
+            notifications.notify(profile.user, "accreditation_expiring",
+                                 {"accredited_until": profile.accredited_until.isoformat()})
+            done += 1
+        db.session.commit()
+    return done
+
+
+def _claim(model, key: str, still_due, **values) -> bool:
+    """Take the row only if it is still due: whoever updates it first does the work."""
+    primary = model.__mapper__.primary_key[0]
+    return db.session.execute(update(model).where(primary == key, still_due).values(**values)).rowcount == 1
