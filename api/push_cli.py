@@ -6,6 +6,7 @@ import threading
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from services.push_gateway import build_gateway
 from services.push_worker import PushWorker, RetryPolicy, dead_letters, requeue_dead_letters, run_forever
@@ -20,6 +21,7 @@ def make_worker(app) -> PushWorker:
 @click.option("--once", is_flag=True, help="Drain what is due now, then exit.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls when idle.")
 @click.option("--rq", "use_rq", is_flag=True, help="Run as an RQ worker for drain jobs (needs REDIS_URL).")
+@with_appcontext
 def push_worker(once: bool, interval: float, use_rq: bool) -> None:
     """Drain the push outbox (several may run on PostgreSQL; SIGTERM finishes the current batch)."""
     app = current_app._get_current_object()
@@ -52,6 +54,7 @@ def _run_rq(app) -> None:
 
 @click.command("push-dead-letters")
 @click.option("--requeue", is_flag=True, help="Give every dead-lettered push a fresh set of attempts.")
+@with_appcontext
 def push_dead_letters(requeue: bool) -> None:
     """List pushes that were given up on (or requeue them once the cause is fixed)."""
     if requeue:
