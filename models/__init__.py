@@ -3,7 +3,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from models.base import Base, new_id, utcnow
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after the one commit a request makes: serialising the response must not
+# re-read every row (and, on SQLite, must not take the write lock again).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 from models.user import User, UserRole, ConsentRecord, Role, ConsentKind  # noqa: E402
 from models.condition import Condition, UserCondition, Visibility  # noqa: E402
