@@ -49,7 +49,16 @@ def on_event(event_name: str, handler: Callable[[Any], None]) -> None:
 
 def record(change: Change) -> None:
     """Queue a change for the current transaction: streamed on commit, forgotten on rollback."""
-    db.session.info.setdefault(_KEY, []).append(change)
+    _transaction_info().setdefault(_KEY, []).append(change)
+
+
+def _transaction_info() -> dict:
+    """The session's info, with a transaction begun, so that a rollback before any SQL still
+    reaches `_discard` (with none begun, `rollback()` fires no event at all)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    return session.info
 
 
 def _append_to_streams(session: Session) -> None:
@@ -91,7 +100,7 @@ def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, in
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the current transaction has committed (never if it rolls back)."""
-    callbacks = db.session.info.setdefault(_AFTER_KEY, [])
+    callbacks = _transaction_info().setdefault(_AFTER_KEY, [])
     if callback not in callbacks:
         callbacks.append(callback)
 
@@ -103,7 +112,11 @@ def _publish(session: Session) -> None:
         callback()
 
 
-def _discard(session: Session, *args) -> None:
+def _discard(session: Session, previous_transaction) -> None:
+    # A soft rollback fires on every `rollback()`, also when no SQL had run yet (a plain
+    # `after_rollback` does not, and the changes would then ride along with the next commit).
+    if previous_transaction.nested:
+        return  # a savepoint: the outer transaction's changes still stand
     for key in (_KEY, _EVENTS_KEY, _AFTER_KEY):
         session.info.pop(key, None)
 
@@ -113,4 +126,4 @@ def install(session_class) -> None:
     if not event.contains(session_class, "before_commit", _append_to_streams):
         event.listen(session_class, "before_commit", _append_to_streams)
         event.listen(session_class, "after_commit", _publish)
-        event.listen(session_class, "after_rollback", _discard)
+        event.listen(session_class, "after_soft_rollback", _discard)
