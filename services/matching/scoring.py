@@ -73,11 +73,19 @@ def condition_overlap(seeker: Person, candidate: Person, focus: set[str]) -> tup
         for theirs in candidate.conditions:
             if theirs.condition_id == mine.condition_id:
                 return (WEIGHTS["same_condition"], f"Also lives with {theirs.name}"), mine, theirs
-            same_group = theirs.parent_id and theirs.parent_id in (mine.parent_id, mine.condition_id)
-            if same_group and best[0][0] == 0:
-                group = theirs.parent_name or "a related condition"
+            group = _shared_group(mine, theirs)
+            if group and best[0][0] == 0:
                 best = (WEIGHTS["same_condition_group"], f"Lives with a condition in the same group ({group})"), mine, theirs
     return best
+
+
+def _shared_group(mine: ConditionFacts, theirs: ConditionFacts) -> str | None:
+    """The name of the group both conditions belong to (either may be the group itself), if any."""
+    if theirs.parent_id and theirs.parent_id in (mine.parent_id, mine.condition_id):
+        return theirs.parent_name or "a related condition"
+    if mine.parent_id and theirs.condition_id == mine.parent_id:
+        return theirs.name
+    return None
 
 
 def shared_treatments(mine: ConditionFacts | None, theirs: ConditionFacts | None) -> Factor:
