@@ -80,7 +80,9 @@ def _candidate_pool(seeker: User, focus: set[str], *, kind: str) -> list[str]:
         stmt = stmt.join(MentorProfile, MentorProfile.user_id == UserCondition.user_id).where(
             MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
             MentorProfile.accredited_until > utcnow())
-        order.append(func.max(func.coalesce(MentorProfile.rating_mean, 0)).desc())
+        # Like scoring.rating: a mean from fewer than MIN_RATINGS ratings must not buy a place in the pool.
+        counted = case((MentorProfile.rating_count >= scoring.MIN_RATINGS, MentorProfile.rating_mean), else_=None)
+        order.append(func.max(func.coalesce(counted, 0)).desc())
     return list(db.session.scalars(stmt.order_by(*order, UserCondition.user_id).limit(POOL_SIZE)))
 
 
