@@ -75,8 +75,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import accounts, blocks, conditions, connections, conversations, devices, health, mentoring, users
+    from api import groups, support_requests
     from api import presence  # noqa: F401 - registers its Socket.IO handlers
-    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring):
+    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring, groups, support_requests):
         api.register_blueprint(module.blp)
 
 
@@ -111,7 +112,8 @@ def _sqlite_on_begin(connection) -> None:
     # A transaction that reads before it writes cannot upgrade its lock under WAL if another
     # writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which skips the busy timeout). Requests
     # that may write take the write lock up front; reads stay concurrent.
-    from flask import has_request_context, request
+    from flask import g, has_request_context, request
 
-    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    reading = has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS")
+                                         or g.get("read_only_transaction", False))
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
