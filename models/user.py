@@ -57,9 +57,8 @@ class User(db.Model):
     # Head of this person's change stream (see StreamChange); only services.changes moves it.
     stream_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    role_rows: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded on first use: most requests never ask for roles, and users are loaded in bulk.
+    role_rows: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
     conditions: Mapped[list["UserCondition"]] = relationship(  # noqa: F821
         cascade="all, delete-orphan", order_by="UserCondition.condition_id"
     )
