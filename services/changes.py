@@ -87,10 +87,16 @@ def _append_to_streams(session: Session) -> None:
 
 
 def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, int]:
-    """Lock the users' rows in id order (no deadlocks), then move each stream head on."""
+    """Lock the users' rows in id order (no deadlocks), then move each stream head on.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: this transaction has usually inserted rows that reference
+    these users already (a message's sender), which takes FOR KEY SHARE on their rows; FOR UPDATE
+    conflicts with another transaction's KEY SHARE, so two senders sharing a member deadlocked.
+    """
     ids = sorted(counts)
     heads = dict(session.execute(
-        select(User.id, User.stream_position).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+        select(User.id, User.stream_position).where(User.id.in_(ids)).order_by(User.id)
+        .with_for_update(key_share=True)
     ).all())
     for user_id in ids:
         session.execute(update(User).where(User.id == user_id)
