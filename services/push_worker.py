@@ -12,12 +12,13 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
 from services import notifications, presence
+from services.quiet_hours import is_quiet
 from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
 
 log = logging.getLogger("peerless.push")
@@ -61,6 +62,7 @@ class _Claim:
     silent: bool
     attempts: int
     delivered: list[str]
+    lease_until: datetime  # still ours at settling time only if the row says so
     sends: list[tuple[str, PushMessage]] = field(default_factory=list)  # (device id, message)
 
 
@@ -71,11 +73,12 @@ class PushWorker:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.retry = retry or RetryPolicy()
+        self._dead_at_claim = 0
 
     def drain_once(self) -> DrainStats:
         """Claim one batch of due rows, send them, record the results."""
         claims = self._claim()
-        stats = DrainStats(claimed=len(claims))
+        stats = DrainStats(claimed=len(claims), dead=self._dead_at_claim)
         if not claims:
             return stats
         self._plan(claims)
@@ -92,7 +95,7 @@ class PushWorker:
             stats = self.drain_once()
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
-            if stats.claimed == 0:
+            if stats.claimed == 0 and stats.dead == 0:
                 break
         return total
 
@@ -105,12 +108,19 @@ class PushWorker:
             .order_by(PushOutbox.next_attempt_at).limit(self.batch_size)
             .with_for_update(skip_locked=True)
         ))
-        claims = []
+        claims, self._dead_at_claim = [], 0
         for row in rows:
+            if row.attempts >= self.retry.max_attempts:
+                # Only a lost lease gets here (a worker died on each try): give up visibly, not forever.
+                row.status, row.finished_at, row.claimed_until = OutboxStatus.DEAD, now, None
+                row.last_error = f"worker lost its lease on the last attempt; before that: {row.last_error}"
+                log.error("push dead-lettered after %s attempts: %s", row.attempts, row.last_error)
+                self._dead_at_claim += 1
+                continue
             row.claimed_until = now + self.lease
             row.attempts += 1
             claims.append(_Claim(row.id, row.user_id, row.notification_id, row.silent, row.attempts,
-                                 list(row.delivered_device_ids or [])))
+                                 list(row.delivered_device_ids or []), row.claimed_until))
         db.session.commit()
         return claims
 
@@ -122,6 +132,7 @@ class PushWorker:
         for device in db.session.scalars(select(Device).where(Device.user_id.in_(user_ids))):
             devices.setdefault(device.user_id, []).append(device)
         badges = {user_id: notifications.unread_count(user_id) for user_id in user_ids}
+        now = utcnow()
         for claim in claims:
             notification = db.session.get(Notification, claim.notification_id)
             user = users.get(claim.user_id)
@@ -129,12 +140,15 @@ class PushWorker:
                 continue
             title, body = _lock_screen_text(notification, user)
             collapse = _collapse_key(notification)
+            # Quiet hours are checked again now: a retry may go out hours after the row was written.
+            silent = claim.silent or is_quiet((user.settings or {}).get("notifications", {}).get("quiet_hours"),
+                                              user.timezone, now)
             for device in devices.get(claim.user_id, []):
                 if device.id not in claim.delivered:
                     claim.sends.append((device.id, PushMessage(
                         token=device.token, title=title, body=body, badge=badges[claim.user_id],
                         data={"type": notification.type, "notification_id": notification.id, **notification.data},
-                        collapse_key=collapse, silent=claim.silent)))
+                        collapse_key=collapse, silent=silent)))
         db.session.rollback()
 
     def _record(self, claims, sends, results: list[SendResult], stats: DrainStats) -> None:
@@ -147,8 +161,15 @@ class PushWorker:
             db.session.execute(delete(Device).where(Device.id.in_(gone)))
             stats.devices_removed = len(gone)
         for claim in claims:
-            row = db.session.get(PushOutbox, claim.row_id)
+            row = db.session.get(PushOutbox, claim.row_id, with_for_update=True, populate_existing=True)
             if row is None:
+                continue
+            if row.claimed_until != claim.lease_until:
+                # Our lease ran out and another worker owns the row now: remember whom we reached
+                # (so it isn't sent there again) but leave status and claim to the new owner.
+                reached = [d for d, r in by_row.get(claim.row_id, []) if r.outcome == Outcome.DELIVERED]
+                row.delivered_device_ids = list(dict.fromkeys(list(row.delivered_device_ids or []) + reached))
+                log.warning("push worker lost its lease on %s; left it to the new owner", row.id)
                 continue
             self._settle(row, by_row.get(claim.row_id, []), stats)
         db.session.commit()

@@ -414,3 +414,52 @@ def test_without_firebase_the_worker_logs_pushes_marks_them_sent_and_the_inbox_f
     assert len(lines) == 1 and "dizzy" not in lines[0] and "Ada" not in lines[0]
     inbox = client.get(f"{API}/notifications", headers=bea.headers).json
     assert inbox["items"][0]["type"] == "message" and inbox["unread_count"] == 2
+
+
+def test_quiet_hours_that_began_after_the_message_still_silence_its_push(app, client, fcm, quiet_pair):
+    ada, bea, conversation_id = quiet_pair
+    send(client, ada, conversation_id)  # written outside quiet hours, sent (e.g. after a retry) inside them
+    now = utcnow()
+    assert client.patch(f"{API}/me", json={"timezone": "UTC"}, headers=bea.headers).status_code == 200
+    set_notifications(client, bea, quiet_hours={"start": (now - timedelta(hours=1)).strftime("%H:%M"),
+                                                "end": (now + timedelta(hours=1)).strftime("%H:%M")})
+    drain(app, fcm.gateway)
+    [pushed] = fcm.messages
+    assert "notification" not in pushed and pushed["apns"]["headers"]["apns-push-type"] == "background"
+
+
+def test_a_row_whose_workers_keep_dying_is_dead_lettered_after_the_last_attempt(app, client, fcm, quiet_pair):
+    ada, bea, conversation_id = quiet_pair
+    send(client, ada, conversation_id)
+    policy = RetryPolicy(max_attempts=2)
+    for _ in range(2):
+        with app.app_context(), pytest.raises(KilledWorker):
+            PushWorker(DiesMidSend(), retry=policy).drain_once()
+        update_outbox(app, claimed_until=utcnow() - timedelta(seconds=1))
+    stats = drain(app, fcm.gateway, retry=policy)
+    assert stats.dead == 1 and fcm.messages == []
+    row = outbox(app, bea.id)[-1]
+    assert row.status == OutboxStatus.DEAD and row.attempts == 2 and "lease" in row.last_error
+
+
+def test_a_worker_that_lost_its_lease_leaves_the_new_owners_claim_alone(app, client, fcm, quiet_pair):
+    ada, bea, conversation_id = quiet_pair
+    send(client, ada, conversation_id)
+    taken_over = {}
+
+    class SlowGateway:
+        """Sends, but so slowly that the lease runs out and another worker claims the row meanwhile."""
+
+        def send(self, messages):
+            update_outbox(app, claimed_until=utcnow() - timedelta(seconds=1))
+            with app.app_context():
+                taken_over["claims"] = PushWorker(fcm.gateway)._claim()
+            return fcm.gateway.send(messages)
+
+    drain(app, SlowGateway())
+    assert len(taken_over["claims"]) == 1
+    row = outbox(app, bea.id)[-1]
+    assert row.status == OutboxStatus.PENDING and row.claimed_until > utcnow()  # still the new owner's
+    assert len(row.delivered_device_ids) == 1  # what the slow worker delivered is remembered
+    with app.app_context():
+        assert PushWorker(fcm.gateway)._claim() == []
