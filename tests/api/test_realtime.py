@@ -15,7 +15,8 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def rt_app(make_app):
+def rt_app(app, make_app):
+    # Built after `app` (which `people` uses): the last app built owns the global Socket.IO server.
     return make_app(REDIS_URL=None)
 
 
