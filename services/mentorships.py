@@ -5,7 +5,7 @@ from datetime import timedelta
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from models import (
     MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, User, db, new_id, utcnow,
@@ -47,14 +47,12 @@ def request_mentorship(mentee: User, *, mentor_id: str, message: str | None = No
 def accept(mentor: User, mentorship_id: str) -> Mentorship:
     """The mentor says yes: a direct conversation opens and a place is taken."""
     mentorship = _as_mentor(mentor, mentorship_id, MentorshipStatus.REQUESTED)
-    profile = db.session.get(MentorProfile, mentor.id)
-    if profile.active_mentees >= profile.capacity:
-        raise ConflictError("You are at capacity; end a mentorship or raise your capacity first.")
     now = utcnow()
-    mentorship.status, mentorship.responded_at, mentorship.started_at = MentorshipStatus.ACTIVE, now, now
+    _move(mentorship, MentorshipStatus.REQUESTED, status=MentorshipStatus.ACTIVE, responded_at=now, started_at=now)
+    if not _take_place(mentor.id):
+        raise ConflictError("You are at capacity; end a mentorship or raise your capacity first.")
     mentorship.conversation_id = open_direct_conversation(mentorship.mentor_id, mentorship.mentee_id).id
-    profile.active_mentees += 1
-    _refresh_responsiveness(profile)
+    _refresh_responsiveness(db.session.get(MentorProfile, mentor.id))
     _tell(mentorship.mentee_id, "mentorship_accepted", mentorship)
     db.session.commit()
     return mentorship
@@ -62,7 +60,7 @@ def accept(mentor: User, mentorship_id: str) -> Mentorship:
 
 def decline(mentor: User, mentorship_id: str) -> Mentorship:
     mentorship = _as_mentor(mentor, mentorship_id, MentorshipStatus.REQUESTED)
-    mentorship.status, mentorship.responded_at = MentorshipStatus.DECLINED, utcnow()
+    _move(mentorship, MentorshipStatus.REQUESTED, status=MentorshipStatus.DECLINED, responded_at=utcnow())
     _refresh_responsiveness(db.session.get(MentorProfile, mentor.id))
     _tell(mentorship.mentee_id, "mentorship_declined", mentorship)
     db.session.commit()
@@ -73,10 +71,10 @@ def end(person: User, mentorship_id: str) -> Mentorship:
     """Either side ends an active mentorship; the place is freed."""
     mentorship = access_mentorship(person, mentorship_id)
     _require_status(mentorship, MentorshipStatus.ACTIVE)
-    mentorship.status, mentorship.ended_at, mentorship.ended_by = MentorshipStatus.ENDED, utcnow(), person.id
-    profile = db.session.get(MentorProfile, mentorship.mentor_id)
-    if profile is not None:
-        profile.active_mentees = max(0, profile.active_mentees - 1)
+    _move(mentorship, MentorshipStatus.ACTIVE, status=MentorshipStatus.ENDED, ended_at=utcnow(), ended_by=person.id)
+    db.session.execute(update(MentorProfile).where(MentorProfile.user_id == mentorship.mentor_id,
+                                                   MentorProfile.active_mentees > 0)
+                       .values(active_mentees=MentorProfile.active_mentees - 1))
     other = mentorship.mentee_id if person.id == mentorship.mentor_id else mentorship.mentor_id
     _tell(other, "mentorship_ended", mentorship)
     db.session.commit()
@@ -151,6 +149,23 @@ def _as_mentor(mentor: User, mentorship_id: str, status: MentorshipStatus) -> Me
         raise PermissionDeniedError("Only the mentor answers a mentorship request.")
     _require_status(mentorship, status)
     return mentorship
+
+
+def _move(mentorship: Mentorship, expected: MentorshipStatus, **values) -> None:
+    """Change the mentorship only if it is still `expected`, in one conditional UPDATE: of two
+    answers racing (or an answer and the expiry job), exactly one wins and the other gets 409."""
+    moved = db.session.execute(update(Mentorship).where(Mentorship.id == mentorship.id, Mentorship.status == expected)
+                               .values(**values)).rowcount
+    if moved != 1:
+        raise ConflictError(f"This mentorship is no longer {expected}.")
+    db.session.refresh(mentorship)
+
+
+def _take_place(mentor_id: str) -> bool:
+    """Count one more active mentee unless that would go over capacity (atomic, like _move)."""
+    return db.session.execute(update(MentorProfile).where(
+        MentorProfile.user_id == mentor_id, MentorProfile.active_mentees < MentorProfile.capacity,
+    ).values(active_mentees=MentorProfile.active_mentees + 1)).rowcount == 1
 
 
 def _require_status(mentorship: Mentorship, status: MentorshipStatus) -> None:
