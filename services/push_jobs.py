@@ -17,6 +17,7 @@ from services.redis_client import redis_client
 log = logging.getLogger("peerless.push")
 QUEUE = "push"
 NUDGE_KEY = "push:nudge"
+FOLLOW_UP_KEY = "push:follow-up"  # when the one scheduled follow-up runs; expires at that moment
 
 
 def nudge() -> None:
@@ -35,16 +36,33 @@ def drain_job() -> dict:
     """RQ job: drain what is due, then schedule a follow-up for the earliest pending retry."""
     from api import create_app
     from services.push_gateway import build_gateway
-    from services.push_worker import PushWorker, next_due_at
+    from services.push_worker import PushWorker, RetryPolicy, next_due_at
 
     app = _app_for_jobs(create_app)
     with app.app_context():
-        stats = PushWorker(build_gateway(app.config)).drain()
+        worker = PushWorker(build_gateway(app.config), retry=RetryPolicy(max_attempts=app.config["PUSH_MAX_ATTEMPTS"]))
+        stats = worker.drain()
         due = next_due_at()
         if due is not None:
-            client = redis_client(app.config.get("REDIS_URL"))
-            Queue(QUEUE, connection=client).enqueue_at(max(due, datetime.now(timezone.utc)), drain_job)
+            schedule_follow_up(redis_client(app.config.get("REDIS_URL")), due)
     return vars(stats)
+
+
+def schedule_follow_up(client, due: datetime) -> bool:
+    """Schedule a drain at `due` unless one is already scheduled no later; return whether one was added.
+
+    Every drain job (one per nudge) ends here, so without this each nudge during an FCM outage
+    would start its own chain of follow-ups and the scheduled jobs would grow without bound.
+    """
+    at = max(due, datetime.now(timezone.utc))
+    at_ms = int(at.timestamp() * 1000)
+    current = client.get(FOLLOW_UP_KEY)
+    if current is not None and int(current) <= at_ms:
+        return False
+    if at_ms > int(datetime.now(timezone.utc).timestamp() * 1000) + 1000:
+        client.set(FOLLOW_UP_KEY, at_ms, pxat=at_ms)  # gone by the time that follow-up runs
+    Queue(QUEUE, connection=client).enqueue_at(at, drain_job)
+    return True
 
 
 _cached_app = None

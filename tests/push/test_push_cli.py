@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -75,3 +77,33 @@ def test_dead_letters_are_listed_and_requeued(app, client, pair, fcm):
     drain(app, fcm.gateway)
     assert fcm.tokens == ["bea-phone", "bea-phone"]
     assert "0 dead-lettered pushes" in app.test_cli_runner().invoke(args=["push-dead-letters"]).output
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="RQ follow-ups need Redis")
+def test_rq_drains_schedule_one_follow_up_not_one_per_nudge(app, client, pair, fcm, monkeypatch):
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from services import push_jobs
+    from services.redis_client import redis_client
+
+    ada, bea, conversation_id = pair
+    fcm.answer(lambda: fcm_error(503, "UNAVAILABLE", "UNAVAILABLE"))
+    monkeypatch.setattr(push_gateway, "build_gateway", lambda config: fcm.gateway)
+    monkeypatch.setattr(push_jobs, "_cached_app", app)
+    redis = redis_client(app.config["REDIS_URL"])
+    queue_name = f"push-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(push_jobs, "QUEUE", queue_name)
+    monkeypatch.setattr(push_jobs, "FOLLOW_UP_KEY", f"{queue_name}:follow-up")
+    send(client, ada, conversation_id)
+    try:
+        for _ in range(3):  # three nudges, each a drain job; the rows are all backing off
+            push_jobs.drain_job()
+        scheduled = ScheduledJobRegistry(queue=Queue(queue_name, connection=redis))
+        assert len(scheduled.get_job_ids()) == 1
+        assert {row.status for row in outbox(app, bea.id)} == {OutboxStatus.PENDING}
+    finally:
+        Queue(queue_name, connection=redis).empty()
+        for job_id in ScheduledJobRegistry(queue=Queue(queue_name, connection=redis)).get_job_ids():
+            ScheduledJobRegistry(queue=Queue(queue_name, connection=redis)).remove(job_id, delete_job=True)
+        redis.delete(f"{queue_name}:follow-up")
