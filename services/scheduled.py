@@ -36,8 +36,7 @@ def expire_unanswered_requests(now: datetime) -> int:
                   status=MentorshipStatus.EXPIRED, updated_at=now):
             mentorship = db.session.get(Mentorship, mentorship_id)
             mentee = db.session.get(User, mentorship.mentee_id)
-            suggestions = [m.user.id for m in find_matches(mentee, kind="mentor", limit=3)
-                           if m.user.id != mentorship.mentor_id]
+            suggestions = _next_best_mentors(mentee, instead_of=mentorship.mentor_id)
             notifications.notify(mentee, "mentorship_expired", {"mentorship_id": mentorship_id,
                                                                 "suggested_mentor_ids": ",".join(suggestions)})
             changes.record(Change([mentorship.mentor_id, mentorship.mentee_id], "mentorship", mentorship_id,
@@ -55,7 +54,9 @@ def remind_mentors(now: datetime) -> int:
         Mentorship.reminder_sent_at.is_(None))).all()
     done = 0
     for mentorship_id in due:
-        if _claim(Mentorship, mentorship_id, Mentorship.reminder_sent_at.is_(None), reminder_sent_at=now):
+        # Still unanswered: a mentor who answered after the listing above is not nudged.
+        if _claim(Mentorship, mentorship_id, Mentorship.status == MentorshipStatus.REQUESTED,
+                  Mentorship.reminder_sent_at.is_(None), reminder_sent_at=now):
             mentorship = db.session.get(Mentorship, mentorship_id)
             notifications.notify(db.session.get(User, mentorship.mentor_id), "mentorship_reminder",
                                  {"mentorship_id": mentorship_id})
@@ -72,7 +73,9 @@ def warn_expiring_accreditations(now: datetime) -> int:
         MentorProfile.expiry_notice_sent_at.is_(None))).all()
     done = 0
     for user_id in due:
-        if _claim(MentorProfile, user_id, MentorProfile.expiry_notice_sent_at.is_(None), expiry_notice_sent_at=now):
+        # Still due: a renewal after the listing above moved accredited_until out of the window.
+        if _claim(MentorProfile, user_id, MentorProfile.expiry_notice_sent_at.is_(None),
+                  MentorProfile.accredited_until <= horizon, expiry_notice_sent_at=now):
             profile = db.session.get(MentorProfile, user_id)
             notifications.notify(profile.user, "accreditation_expiring",
                                  {"accredited_until": profile.accredited_until.isoformat()})
@@ -81,7 +84,13 @@ def warn_expiring_accreditations(now: datetime) -> int:
     return done
 
 
-def _claim(model, key: str, still_due, **values) -> bool:
+def _next_best_mentors(mentee: User, *, instead_of: str, count: int = 3) -> list[str]:
+    # The mentor who let the request expire is back in the pool (nothing open between them any more):
+    # ask for one more than needed so leaving them out still leaves `count`.
+    return [m.user.id for m in find_matches(mentee, kind="mentor", limit=count + 1) if m.user.id != instead_of][:count]
+
+
+def _claim(model, key: str, *still_due, **values) -> bool:
     """Take the row only if it is still due: whoever updates it first does the work."""
     primary = model.__mapper__.primary_key[0]
-    return db.session.execute(update(model).where(primary == key, still_due).values(**values)).rowcount == 1
+    return db.session.execute(update(model).where(primary == key, *still_due).values(**values)).rowcount == 1
