@@ -70,7 +70,7 @@ def create_request(seeker: User, *, intent: str, duration: str, condition_id: st
     if condition_id and condition_id not in {uc.condition_id for uc in seeker.conditions}:
         raise InvalidInputError("condition_id", "Choose one of your own conditions (PUT /me/conditions).")
     request = SupportRequest(user_id=seeker.id, intent=intent, duration=duration, condition_id=condition_id,
-                             topic=topic, urgency=urgency, status=OPEN, created_at=utcnow())
+                             topic=topic, urgency=urgency, status=OPEN)
     db.session.add(request)
     db.session.flush()
     suggestions = suggest(seeker, request)
