@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import ApplicationStatus, MentorApplication, MentorProfile, Role, User, UserRole, db, utcnow
 from services import conditions as condition_service
@@ -59,8 +59,14 @@ def decide(moderator: User, application_id: str, *, decision: str, note: str | N
         raise NotFoundError("Application not found.")
     if application.status != ApplicationStatus.PENDING:
         raise ConflictError(f"This application was already {application.status}.")
-    application.status = ApplicationStatus.APPROVED if decision == "approve" else ApplicationStatus.REJECTED
-    application.decided_by, application.decided_at, application.note = moderator.id, utcnow(), note
+    # One conditional UPDATE: of two moderators deciding at once, exactly one decision stands.
+    status = ApplicationStatus.APPROVED if decision == "approve" else ApplicationStatus.REJECTED
+    decided = db.session.execute(update(MentorApplication).where(
+        MentorApplication.id == application.id, MentorApplication.status == ApplicationStatus.PENDING,
+    ).values(status=status, decided_by=moderator.id, decided_at=utcnow(), note=note)).rowcount
+    if decided != 1:
+        raise ConflictError("Another moderator decided this application just now.")
+    db.session.refresh(application)
     applicant = application.user
     if decision == "approve":
         _make_mentor(applicant)

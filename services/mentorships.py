@@ -47,6 +47,8 @@ def request_mentorship(mentee: User, *, mentor_id: str, message: str | None = No
 def accept(mentor: User, mentorship_id: str) -> Mentorship:
     """The mentor says yes: a direct conversation opens and a place is taken."""
     mentorship = _as_mentor(mentor, mentorship_id, MentorshipStatus.REQUESTED)
+    if blocks.is_blocked_either_way(mentorship.mentor_id, mentorship.mentee_id):
+        raise NotFoundError("Mentorship not found.")  # a block since the request: as if it were gone
     now = utcnow()
     _move(mentorship, MentorshipStatus.REQUESTED, status=MentorshipStatus.ACTIVE, responded_at=now, started_at=now)
     if not _take_place(mentor.id):

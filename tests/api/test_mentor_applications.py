@@ -1,6 +1,7 @@
 """Becoming a mentor: apply, a moderator decides, the mentor profile and its accreditation."""
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -181,3 +182,33 @@ def test_the_application_remembers_its_conditions(client, people, moderator):
     listed = client.get(f"{API}/moderation/mentor-applications", headers=moderator.headers).json["items"]
     [application] = [a for a in listed if a["id"] == application_id]
     assert len(application["condition_ids"]) == 1 and application["user_id"] == applicant.id
+
+
+def test_two_moderators_deciding_at_once_leave_one_decision(app, make_app, client, people, monkeypatch):
+    from services import mentors
+
+    applicant, application_id = pending_application(client, people)
+    first, second = people.make(roles=("moderator",)), people.make(roles=("moderator",))
+    barrier = threading.Barrier(2, timeout=2)
+    real_notify = mentors.notifications.notify
+
+    def meet_then_notify(*args, **kwargs):
+        try:
+            barrier.wait()  # both decisions made, neither committed
+        except threading.BrokenBarrierError:
+            pass  # the other decision waits on our row lock
+        return real_notify(*args, **kwargs)
+
+    monkeypatch.setattr(mentors.notifications, "notify", meet_then_notify)
+    clients = [make_app().test_client(), make_app().test_client()]
+    statuses = {}
+    threads = [threading.Thread(target=lambda c=c, m=m, d=d: statuses.__setitem__(d, decide(c, m, application_id, d)
+                                                                                    .status_code))
+               for c, m, d in ((clients[0], first, "approve"), (clients[1], second, "reject"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses.values()) == [200, 409]
+    winner = next(d for d, code in statuses.items() if code == 200)
+    assert ("mentor" in client.get(f"{API}/me", headers=applicant.headers).json["roles"]) == (winner == "approve")

@@ -387,3 +387,11 @@ def test_both_sides_ending_at_once_frees_one_place(app, make_app, client, people
     statuses = at_once(make_app, [lambda c, p=p: act(c, p, mentorship_id, "end").status_code for p in (mentee, mentor)])
     assert sorted(statuses) == [200, 409]
     assert mentor_profile(app, mentor).active_mentees == 1
+
+
+@pytest.mark.parametrize("blocker", ["mentee", "mentor"])
+def test_a_request_across_a_later_block_cannot_be_accepted(client, mentee, mentor, blocker):
+    mentorship_id = request_mentorship(client, mentee, mentor).json["id"]
+    first, second = (mentee, mentor) if blocker == "mentee" else (mentor, mentee)
+    client.post(f"{API}/blocks", json={"user_id": second.id}, headers=first.headers)
+    assert_problem(act(client, mentor, mentorship_id, "accept"), 404)
