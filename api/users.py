@@ -21,6 +21,12 @@ class ExportSchema(Schema):
     blocks = fields.List(fields.Dict())
     devices = fields.List(fields.Dict())
     notifications = fields.List(fields.Dict())
+    mentor_applications = fields.List(fields.Dict())
+    mentor_profile = fields.Dict(allow_none=True)
+    mentorships = fields.List(fields.Dict())
+    feedback_given = fields.List(fields.Dict())
+    support_requests = fields.List(fields.Dict())
+    circles = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict())
 
 

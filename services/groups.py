@@ -281,6 +281,11 @@ def _admit(group: Group, user_id: str, membership: GroupMembership | None) -> Gr
     return membership
 
 
+def remove_membership(membership: GroupMembership) -> None:
+    """Free a place (account erasure); the caller commits."""
+    _remove(db.session.get(Group, membership.group_id), membership)
+
+
 def _remove(group: Group, membership: GroupMembership) -> None:
     user_id, was_member = membership.user_id, membership.status == MEMBER
     db.session.delete(membership)

@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 
 from models import (
-    AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, Message, Notification, PushOutbox,
-    User, db, utcnow,
+    AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, GroupMembership, Message,
+    MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox,
+    SupportRequest, User, db, utcnow,
 )
 from models.user import default_settings
-from services import changes, devices
+from services import changes, devices, groups
 from services.changes import Change
 
 ERASED_NAME = "Deleted user"
@@ -55,6 +56,32 @@ def export_user_data(user: User) -> dict:
             for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                         .order_by(Notification.created_at))
         ],
+        "mentor_applications": [
+            {"id": a.id, "status": a.status, "motivation": a.motivation, "experience": a.experience,
+             "training": a.training, "condition_ids": a.condition_ids, "created_at": a.created_at}
+            for a in db.session.scalars(select(MentorApplication).where(MentorApplication.user_id == user.id))
+        ],
+        "mentor_profile": _mentor_profile(user.id),
+        "mentorships": [
+            {"id": m.id, "role": "mentor" if m.mentor_id == user.id else "mentee", "status": m.status,
+             "message": m.message, "goals": m.goals, "created_at": m.created_at, "ended_at": m.ended_at}
+            for m in db.session.scalars(select(Mentorship).where(
+                or_(Mentorship.mentor_id == user.id, Mentorship.mentee_id == user.id)))
+        ],
+        "feedback_given": [
+            {"mentorship_id": f.mentorship_id, "rating": f.rating, "comment": f.comment, "created_at": f.created_at}
+            for f in db.session.scalars(select(MentorshipFeedback).join(Mentorship).where(
+                Mentorship.mentee_id == user.id))
+        ],
+        "support_requests": [
+            {"id": r.id, "intent": r.intent, "duration": r.duration, "condition_id": r.condition_id,
+             "topic": r.topic, "status": r.status, "created_at": r.created_at}
+            for r in db.session.scalars(select(SupportRequest).where(SupportRequest.user_id == user.id))
+        ],
+        "circles": [
+            {"group_id": g.group_id, "status": g.status, "role": g.role, "created_at": g.created_at}
+            for g in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == user.id))
+        ],
         "sessions": [
             {"id": s.id, "created_at": s.created_at, "revoked_at": s.revoked_at, "revoked_reason": s.revoked_reason}
             for s in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)
@@ -82,7 +109,35 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
     _remove_message_bodies(user.id)
+    _leave_mentoring_and_circles(user)
     db.session.commit()
+
+
+def _mentor_profile(user_id: str) -> dict | None:
+    profile = db.session.get(MentorProfile, user_id)
+    if profile is None:
+        return None
+    return {"accepting_mentees": profile.accepting_mentees, "capacity": profile.capacity,
+            "support_types": profile.support_types, "availability": profile.availability,
+            "accredited_until": profile.accredited_until}
+
+
+def _leave_mentoring_and_circles(user: User) -> None:
+    """Open mentorships end, the mentor profile and applications go, circle places are freed."""
+    now = utcnow()
+    for mentorship in db.session.scalars(select(Mentorship).where(
+            or_(Mentorship.mentor_id == user.id, Mentorship.mentee_id == user.id),
+            Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE]))):
+        if mentorship.status == MentorshipStatus.ACTIVE:
+            mentor_profile = db.session.get(MentorProfile, mentorship.mentor_id)
+            if mentor_profile is not None:
+                mentor_profile.active_mentees = max(0, mentor_profile.active_mentees - 1)
+        mentorship.status, mentorship.ended_at, mentorship.updated_at = MentorshipStatus.ENDED, now, now
+    db.session.execute(delete(MentorProfile).where(MentorProfile.user_id == user.id))
+    db.session.execute(delete(MentorApplication).where(MentorApplication.user_id == user.id))
+    db.session.execute(delete(SupportRequest).where(SupportRequest.user_id == user.id))
+    for membership in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == user.id)):
+        groups.remove_membership(membership)
 
 
 def _remove_message_bodies(user_id: str) -> None:

@@ -159,8 +159,9 @@ def answer_request(mentor: User, request_id: str) -> tuple[SupportRequest, Conne
         raise ConflictError(f"This request is already {db.session.scalar(_status_of(request.id))}.")
     db.session.refresh(request)
     requester = db.session.get(User, request.user_id)
+    # Inbox only: the connection request that follows is the one push the requester gets.
     notifications.notify(requester, "support_request_answered",
-                         {"support_request_id": request.id, "mentor_id": mentor.id})
+                         {"support_request_id": request.id, "mentor_id": mentor.id}, push=False)
     return request, _connect(mentor, requester)
 
 

@@ -55,3 +55,29 @@ def test_export_includes_messages_connections_blocks_devices_and_notifications(c
     assert [blk["user_id"] for blk in export["blocks"]] == [c.id]
     assert [d["platform"] for d in export["devices"]] == ["web"]
     assert {n["type"] for n in export["notifications"]} == {"connection_accepted"}
+
+
+def test_erasure_frees_circle_places_and_ends_open_mentorships(client, people, app):
+    from models import Group, MentorProfile, Mentorship
+    from services import mentors
+
+    moderator = people.make(roles=("moderator",))
+    mentor, mentee = people.make(), people.make()
+    with app.app_context():
+        from models import User
+        mentors._make_mentor(db.session.get(User, mentor.id))
+        db.session.commit()
+    circle = client.post("/api/v1/groups", json={"name": "Morning walkers", "visibility": "public"},
+                         headers=moderator.headers).json
+    assert client.post(f"/api/v1/groups/{circle['id']}/join", headers=mentee.headers).status_code == 200
+    asked = client.post("/api/v1/mentorships", json={"mentor_id": mentor.id}, headers=mentee.headers).json
+    assert client.post(f"/api/v1/mentorships/{asked['id']}/accept", headers=mentor.headers).status_code == 200
+    export = client.get("/api/v1/me/export", headers=mentee.headers).json
+    assert [c["group_id"] for c in export["circles"]] == [circle["id"]]
+    assert [m["role"] for m in export["mentorships"]] == ["mentee"]
+
+    assert client.delete("/api/v1/me", headers=mentee.headers).status_code == 204
+    with app.app_context():
+        assert db.session.get(Group, circle["id"]).member_count == 1  # the moderator who created it
+        assert db.session.get(Mentorship, asked["id"]).status == "ended"
+        assert db.session.get(MentorProfile, mentor.id).active_mentees == 0
