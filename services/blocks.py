@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models import Block, Connection, ConnectionStatus, User, db, pair_key, utcnow
 from services.errors import InvalidInputError, NotFoundError
@@ -35,13 +36,21 @@ def block_user(blocker: User, *, user_id: str) -> tuple[Block, bool]:
     if existing:
         return existing, False
     block = Block(blocker_id=blocker.id, blocked_id=user_id)
-    db.session.add(block)
-    db.session.execute(
-        update(Connection)
-        .where(Connection.pair_key == pair_key(blocker.id, user_id), Connection.status == ConnectionStatus.PENDING)
-        .values(status=ConnectionStatus.CANCELLED, updated_at=utcnow())
-    )
-    db.session.commit()
+    try:
+        db.session.add(block)
+        db.session.flush()
+        db.session.execute(
+            update(Connection)
+            .where(Connection.pair_key == pair_key(blocker.id, user_id), Connection.status == ConnectionStatus.PENDING)
+            .values(status=ConnectionStatus.CANCELLED, updated_at=utcnow())
+        )
+        db.session.commit()
+    except IntegrityError:  # a double tap raced us to it: the block exists, which is what was asked
+        db.session.rollback()
+        existing = db.session.get(Block, (blocker.id, user_id))
+        if existing is None:
+            raise
+        return existing, False
     return block, True
 
 

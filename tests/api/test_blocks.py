@@ -1,7 +1,9 @@
 """Blocks: a silent, two-way wall."""
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -138,3 +140,18 @@ def test_the_blocked_person_is_not_told_when_a_pending_request_is_withdrawn(make
     changes = client.get(f"{API}/sync", query_string={"since": since}, headers=bea.headers).json
     assert changes["connections"] == []
     socket.disconnect()
+
+
+def test_blocking_twice_at_once_is_created_once_and_idempotent(make_app, people):
+    app = make_app()
+    ada, bea = people.make(), people.make()
+    barrier = threading.Barrier(4)
+
+    def tap(_):
+        client = app.test_client()
+        barrier.wait()
+        return block(client, ada, bea).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(tap, range(4)))
+    assert statuses == [200, 200, 200, 201]
