@@ -1,10 +1,12 @@
 """Blocks: a silent, two-way wall. Each disappears from the other's view; neither is told."""
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Block, Connection, ConnectionStatus, User, db, pair_key, utcnow
+from services import changes
+from services.changes import Change
 from services.errors import InvalidInputError, NotFoundError
 
 
@@ -39,11 +41,7 @@ def block_user(blocker: User, *, user_id: str) -> tuple[Block, bool]:
     try:
         db.session.add(block)
         db.session.flush()
-        db.session.execute(
-            update(Connection)
-            .where(Connection.pair_key == pair_key(blocker.id, user_id), Connection.status == ConnectionStatus.PENDING)
-            .values(status=ConnectionStatus.CANCELLED, updated_at=utcnow())
-        )
+        _withdraw_pending_request(blocker, user_id)
         db.session.commit()
     except IntegrityError:  # a double tap raced us to it: the block exists, which is what was asked
         db.session.rollback()
@@ -52,6 +50,18 @@ def block_user(blocker: User, *, user_id: str) -> tuple[Block, bool]:
             raise
         return existing, False
     return block, True
+
+
+def _withdraw_pending_request(blocker: User, user_id: str) -> None:
+    """Cancel a pending request between them, either way round. Only the blocker's own devices hear
+    of it (through /sync and Socket.IO, so they drop it too); the blocked person is never told."""
+    pending = db.session.scalar(select(Connection).where(
+        Connection.pair_key == pair_key(blocker.id, user_id), Connection.status == ConnectionStatus.PENDING,
+    ).with_for_update())
+    if pending is None:
+        return
+    pending.status, pending.updated_at = ConnectionStatus.CANCELLED, utcnow()
+    changes.record(Change([blocker.id], "connection", pending.id, event="connection.updated", entity=pending))
 
 
 def list_blocks(blocker: User) -> list[Block]:

@@ -155,3 +155,20 @@ def test_blocking_twice_at_once_is_created_once_and_idempotent(make_app, people)
     with ThreadPoolExecutor(4) as pool:
         statuses = sorted(pool.map(tap, range(4)))
     assert statuses == [200, 200, 200, 201]
+
+
+def test_the_blockers_own_devices_learn_that_a_pending_request_was_withdrawn(make_app, people):
+    app = make_app(REDIS_URL=None)
+    client = app.test_client()
+    ada, bea = people.make(), people.make()
+    request_id = client.post(f"{API}/connections", json={"user_id": ada.id}, headers=bea.headers).json["id"]
+    since = client.get(f"{API}/sync", headers=ada.headers).json["next_since"]
+    other_phone = socketio.test_client(app, auth={"token": ada.access_token})
+
+    block(client, ada, bea)
+
+    assert [(p["name"], p["args"][0]["id"], p["args"][0]["status"]) for p in other_phone.get_received()] == \
+        [("connection.updated", request_id, "cancelled")]
+    changes = client.get(f"{API}/sync", query_string={"since": since}, headers=ada.headers).json
+    assert [(c["id"], c["status"]) for c in changes["connections"]] == [(request_id, "cancelled")]
+    other_phone.disconnect()
