@@ -165,3 +165,18 @@ def test_another_persons_token_is_a_400(client, pair):
 
 def test_sync_needs_a_token(client):
     assert client.get(f"{API}/sync").status_code == 401
+
+
+def test_a_long_backlog_comes_in_pages_with_has_more(client, pair, monkeypatch):
+    ada, bea, conversation_id = pair
+    monkeypatch.setattr("services.sync.MAX_CHANGES", 3)
+    token = sync(client, bea)["next_since"]
+    sent = [send(client, ada, conversation_id, f"m{n}")["id"] for n in range(7)]
+    received, pages = [], 0
+    while True:
+        page = sync(client, bea, token)
+        received += [m["id"] for m in page["messages"]]
+        token, pages = page["next_since"], pages + 1
+        if not page["has_more"]:
+            break
+    assert received == sent and pages >= 3
