@@ -143,3 +143,34 @@ def test_a_reader_syncing_during_sends_gets_every_message_exactly_once(app, clie
     assert len(sent) == 90
     assert len(deliveries) == len(set(deliveries)), "a message was delivered twice"
     assert set(deliveries) == set(sent)
+
+
+def test_sends_reads_edits_and_mutes_at_once_never_fail(app, client, people):
+    ada, bea, cat = people.make(), people.make(), people.make()
+    with_bea, with_cat = befriend(client, ada, bea), befriend(client, ada, cat)
+    plan = [(ada, with_bea), (bea, with_bea), (ada, with_cat), (cat, with_cat)] * 2
+
+    def work(index, barrier):
+        person, conversation_id = plan[index]
+        http, rng, statuses = app.test_client(), random.Random(index), []
+        url = f"{API}/conversations/{conversation_id}"
+        barrier.wait()
+        for n in range(15):
+            sent = http.post(f"{url}/messages", json={"client_msg_id": f"{index}-{n}", "body": "hi"},
+                             headers=person.headers)
+            statuses.append(sent.status_code)
+            action = rng.choice(["read", "edit", "mute", "delete"])
+            if action == "read":
+                response = http.post(f"{url}/read", json={"seq": sent.json["seq"]}, headers=person.headers)
+            elif action == "edit":
+                response = http.patch(f"{API}/messages/{sent.json['id']}", json={"body": "edited"},
+                                      headers=person.headers)
+            elif action == "mute":
+                response = http.patch(url, json={"muted": rng.random() < 0.5}, headers=person.headers)
+            else:
+                response = http.delete(f"{API}/messages/{sent.json['id']}", headers=person.headers)
+            statuses.append(response.status_code)
+        return statuses
+
+    statuses = {status for result in run_threads(len(plan), work) for status in result}
+    assert statuses <= {200, 201, 204}
