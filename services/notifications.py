@@ -106,6 +106,13 @@ def unread_count(user_id: str) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
+def unread_counts(user_ids: set[str]) -> dict[str, int]:
+    """Badge numbers for many people in one query (the push worker's batches)."""
+    rows = db.session.execute(select(Notification.user_id, func.count()).where(
+        Notification.user_id.in_(user_ids), Notification.read_at.is_(None)).group_by(Notification.user_id))
+    return dict(rows.all())
+
+
 def mark_read(user: User, *, ids: list[str] | None = None, all: bool = False) -> None:  # noqa: A002
     """Mark some (or all) of the caller's notifications read; others' ids are ignored."""
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

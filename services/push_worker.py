@@ -131,10 +131,12 @@ class PushWorker:
         devices: dict[str, list[Device]] = {}
         for device in db.session.scalars(select(Device).where(Device.user_id.in_(user_ids))):
             devices.setdefault(device.user_id, []).append(device)
-        badges = {user_id: notifications.unread_count(user_id) for user_id in user_ids}
+        badges = notifications.unread_counts(user_ids)
+        notes = {n.id: n for n in db.session.scalars(
+            select(Notification).where(Notification.id.in_([c.notification_id for c in claims])))}
         now = utcnow()
         for claim in claims:
-            notification = db.session.get(Notification, claim.notification_id)
+            notification = notes.get(claim.notification_id)
             user = users.get(claim.user_id)
             if notification is None or user is None or _is_being_read(notification):
                 continue
@@ -146,7 +148,7 @@ class PushWorker:
             for device in devices.get(claim.user_id, []):
                 if device.id not in claim.delivered:
                     claim.sends.append((device.id, PushMessage(
-                        token=device.token, title=title, body=body, badge=badges[claim.user_id],
+                        token=device.token, title=title, body=body, badge=badges.get(claim.user_id, 0),
                         data={"type": notification.type, "notification_id": notification.id, **notification.data},
                         collapse_key=collapse, silent=silent)))
         db.session.rollback()
@@ -160,8 +162,11 @@ class PushWorker:
         if gone:
             db.session.execute(delete(Device).where(Device.id.in_(gone)))
             stats.devices_removed = len(gone)
+        rows = {row.id: row for row in db.session.scalars(
+            select(PushOutbox).where(PushOutbox.id.in_([c.row_id for c in claims]))
+            .with_for_update().execution_options(populate_existing=True))}
         for claim in claims:
-            row = db.session.get(PushOutbox, claim.row_id, with_for_update=True, populate_existing=True)
+            row = rows.get(claim.row_id)
             if row is None:
                 continue
             if row.claimed_until != claim.lease_until:
