@@ -75,7 +75,8 @@ def condition_overlap(seeker: Person, candidate: Person, focus: set[str]) -> tup
                 return (WEIGHTS["same_condition"], f"Also lives with {theirs.name}"), mine, theirs
             group = _shared_group(mine, theirs)
             if group and best[0][0] == 0:
-                best = (WEIGHTS["same_condition_group"], f"Lives with a condition in the same group ({group})"), mine, theirs
+                reason = f"Lives with a condition in the same group ({group})"
+                best = (WEIGHTS["same_condition_group"], reason), mine, theirs
     return best
 
 

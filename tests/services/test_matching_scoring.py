@@ -72,7 +72,8 @@ def test_each_shared_treatment_scores_up_to_two():
 
 
 def test_no_shared_treatment_scores_nothing():
-    assert scoring.shared_treatments(condition(treatments=["metformin"]), condition(treatments=["insulin"])) == (0, None)
+    mine, theirs = condition(treatments=["metformin"]), condition(treatments=["insulin"])
+    assert scoring.shared_treatments(mine, theirs) == (0, None)
 
 
 # diagnosis_timing
