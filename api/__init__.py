@@ -15,6 +15,7 @@ from api.auth import jwt
 from api.config import INSTANCE_DIR, Config, check_production_settings
 from api.errors import register_error_handlers
 from api.extensions import api, limiter, migrate
+from api import presence  # noqa: F401 - its Socket.IO handlers must exist before any init_app
 from api.realtime import init_realtime
 from api.request_log import register_request_log
 from api.schemas.common import ID_PATTERN
@@ -76,7 +77,6 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import accounts, blocks, conditions, connections, conversations, devices, health, mentoring, users
     from api import groups, support_requests
-    from api import presence  # noqa: F401 - registers its Socket.IO handlers
     for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring, groups, support_requests):
         api.register_blueprint(module.blp)
 
