@@ -1,9 +1,10 @@
 """Finding candidates: SQL narrows the whole network to a pool, scoring.py ranks the pool.
 
-The pool query uses only what can be checked in SQL on every engine (shared condition or
-condition group, a shared language, exclusions, mentor availability) and orders by the strongest
-factors (same condition, same region, rating), so the few hundred rows scored in Python hold the
-best matches even among 100,000 patients.
+The pool queries use only what can be checked in SQL on every engine (shared condition or
+condition group, a shared language, exclusions, mentor availability) and take the strongest tiers
+first (same condition and region, same condition, same group; mentors by rating), so the rows
+scored in Python hold the best matches even among 100,000 patients. Within a tier of peers the
+pool is a sample, not a ranking: that is what keeps a common condition as cheap as a rare one.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from services import blocks
 from services.errors import InvalidInputError
 from services.matching import scoring
 
-POOL_SIZE = 300
+POOL_SIZE = 150
 
 
 @dataclass
@@ -60,30 +61,49 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
 
 
 def _candidate_pool(seeker: User, focus: set[str], *, kind: str) -> list[str]:
+    """Fill the pool tier by tier, strongest first: the chosen condition in the seeker's region, the
+    chosen condition anywhere, then the rest of its group. Each tier is a plain LIMIT query (no
+    sorting of everyone who shares a common condition), so the cost stays flat as the network grows.
+    """
     related = _related_conditions(focus)
-    exact = func.max(case((UserCondition.condition_id.in_(focus), 1), else_=0))
-    same_region = func.max(case((User.region == seeker.region, 1), else_=0)) if seeker.region else func.max(0)
+    tiers = [(focus, seeker.region)] if seeker.region else []
+    tiers += [(focus, None), (related - focus, None)]
+    taken = _excluded_ids(seeker.id) | {seeker.id}
+    pool: list[str] = []
+    for condition_ids, region in tiers:
+        room = POOL_SIZE - len(pool)
+        if room <= 0:
+            break
+        if condition_ids:
+            found = _tier(seeker, condition_ids, region=region, kind=kind, excluded=taken, limit=room)
+            pool += found
+            taken |= set(found)
+    return pool
+
+
+def _tier(seeker: User, condition_ids: set[str], *, region: str | None, kind: str, excluded: set[str],
+          limit: int) -> list[str]:
     languages = seeker.languages or ["en"]
     stmt = (
-        select(UserCondition.user_id)
+        select(UserCondition.user_id).distinct()
         .join(User, User.id == UserCondition.user_id)
-        .where(UserCondition.condition_id.in_(related), UserCondition.visibility != Visibility.PRIVATE,
-               User.id != seeker.id, User.suspended_at.is_(None), User.erased_at.is_(None),
+        .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility != Visibility.PRIVATE,
+               UserCondition.user_id.notin_(excluded), User.suspended_at.is_(None), User.erased_at.is_(None),
                or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]))
-        .group_by(UserCondition.user_id)
     )
-    excluded = _excluded_ids(seeker.id)
-    if excluded:
-        stmt = stmt.where(UserCondition.user_id.notin_(excluded))
-    order = [exact.desc(), same_region.desc()]
+    if region:
+        stmt = stmt.where(User.region == region)
     if kind == "mentor":
-        stmt = stmt.join(MentorProfile, MentorProfile.user_id == UserCondition.user_id).where(
-            MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
-            MentorProfile.accredited_until > utcnow())
         # Like scoring.rating: a mean from fewer than MIN_RATINGS ratings must not buy a place in the pool.
-        counted = case((MentorProfile.rating_count >= scoring.MIN_RATINGS, MentorProfile.rating_mean), else_=None)
-        order.append(func.max(func.coalesce(counted, 0)).desc())
-    return list(db.session.scalars(stmt.order_by(*order, UserCondition.user_id).limit(POOL_SIZE)))
+        counted = func.coalesce(case((MentorProfile.rating_count >= scoring.MIN_RATINGS, MentorProfile.rating_mean),
+                                     else_=None), 0).label("counted_rating")
+        stmt = (stmt.add_columns(counted)
+                .join(MentorProfile, MentorProfile.user_id == UserCondition.user_id)
+                .where(MentorProfile.accepting_mentees.is_(True),
+                       MentorProfile.active_mentees < MentorProfile.capacity,
+                       MentorProfile.accredited_until > utcnow())
+                .order_by(counted.desc(), UserCondition.user_id))
+    return [row[0] for row in db.session.execute(stmt.limit(limit))]
 
 
 def _related_conditions(focus: set[str]) -> set[str]:
@@ -113,16 +133,17 @@ def _excluded_ids(seeker_id: str) -> set[str]:
 def _load_people(user_ids: list[str], *, visible_only: bool) -> dict[str, scoring.Person]:
     parent = aliased(Condition)
     rows = db.session.execute(
-        select(UserCondition, Condition.name, Condition.parent_id, parent.name)
+        select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
+               UserCondition.treatments, Condition.name, Condition.parent_id, parent.name)
         .join(Condition, Condition.id == UserCondition.condition_id)
         .outerjoin(parent, parent.id == Condition.parent_id)
         .where(UserCondition.user_id.in_(user_ids),
                *([UserCondition.visibility != Visibility.PRIVATE] if visible_only else []))
     )
     facts: dict[str, list[scoring.ConditionFacts]] = {}
-    for uc, name, parent_id, parent_name in rows:
-        facts.setdefault(uc.user_id, []).append(scoring.ConditionFacts(
-            uc.condition_id, name, parent_id, parent_name, uc.diagnosed_year, list(uc.treatments or [])))
+    for user_id, condition_id, diagnosed_year, treatments, name, parent_id, parent_name in rows:
+        facts.setdefault(user_id, []).append(scoring.ConditionFacts(
+            condition_id, name, parent_id, parent_name, diagnosed_year, list(treatments or [])))
     users = db.session.execute(select(User.id, User.languages, User.region, User.timezone, User.birth_year)
                                .where(User.id.in_(user_ids)))
     return {uid: scoring.Person(uid, list(langs or []), region, tz, birth_year, facts.get(uid, []))
@@ -130,9 +151,10 @@ def _load_people(user_ids: list[str], *, visible_only: bool) -> dict[str, scorin
 
 
 def _load_mentor_facts(user_ids: list[str]) -> dict[str, scoring.MentorFacts]:
-    return {
-        p.user_id: scoring.MentorFacts(list(p.support_types or []), list(p.availability or []),
-                                       p.median_response_hours, p.rating_count, p.rating_mean)
-        for p in db.session.scalars(select(MentorProfile).where(MentorProfile.user_id.in_(user_ids)))
-    }
+    rows = db.session.execute(select(
+        MentorProfile.user_id, MentorProfile.support_types, MentorProfile.availability,
+        MentorProfile.median_response_hours, MentorProfile.rating_count, MentorProfile.rating_mean,
+    ).where(MentorProfile.user_id.in_(user_ids)))
+    return {user_id: scoring.MentorFacts(list(types or []), list(slots or []), hours, count, mean)
+            for user_id, types, slots, hours, count, mean in rows}
 
