@@ -80,6 +80,7 @@ def start_in_process_worker(app) -> threading.Thread:
 
 
 @click.command("run-scheduled")
+@with_appcontext
 def run_scheduled_command() -> None:
     """Expire unanswered mentorship requests, remind mentors, warn of expiring accreditations (cron-safe)."""
     for job, count in run_scheduled().items():
