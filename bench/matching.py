@@ -275,12 +275,13 @@ def in_process(url: str, secret: str, tokens: dict, seekers: list[dict]) -> dict
 
     def capture(_conn, _cursor, statement, parameters, _context, _executemany):
         statements.append(statement)
-        if "GROUP BY user_conditions.user_id" in statement and "capture" in phases_flag:
+        # The first tier of the pool: the query that reads user_conditions by condition.
+        if "SELECT DISTINCT user_conditions.user_id" in statement and "capture" in phases_flag:
             pool_sql.setdefault(phases_flag["capture"], (statement, parameters))
     phases_flag: dict[str, str] = {}
     event.listen(engine, "before_cursor_execute", capture)
     for module, name, label in ((finder, "find_matches", "find_matches (total)"),
-                                (finder, "_candidate_pool", "_candidate_pool (the pool query)"),
+                                (finder, "_candidate_pool", "_candidate_pool (the tiered pool queries)"),
                                 (finder, "_excluded_ids", "_excluded_ids"),
                                 (finder, "_related_conditions", "_related_conditions"),
                                 (finder, "_load_people", "_load_people (pool + seeker)"),
