@@ -7,12 +7,17 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, or_, select
 
-from models import Connection, ConnectionStatus, Conversation, ConversationMember, Message, StreamChange, User, db
+from models import (
+    Connection, ConnectionStatus, Conversation, ConversationMember, Mentorship, Message, Notification, StreamChange,
+    User, db,
+)
 from services.conversations import ConversationView, views_for
 from services.errors import BadTokenError
 
 SNAPSHOT_CONVERSATIONS = 50
 SNAPSHOT_MESSAGES_PER_CONVERSATION = 20
+SNAPSHOT_MENTORSHIPS = 50
+SNAPSHOT_NOTIFICATIONS = 50
 MAX_CHANGES = 500
 
 
@@ -24,8 +29,8 @@ class SyncResult:
     read_positions: list[ConversationMember] = field(default_factory=list)
     conversations: list[ConversationView] = field(default_factory=list)
     connections: list[Connection] = field(default_factory=list)
-    mentorships: list = field(default_factory=list)
-    notifications: list = field(default_factory=list)
+    mentorships: list[Mentorship] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
 
 
 def sync(viewer: User, *, since: str | None = None) -> SyncResult:
@@ -55,6 +60,12 @@ def _snapshot(viewer_id: str) -> SyncResult:
         connections=list(db.session.scalars(select(Connection).where(
             or_(Connection.requester_id == viewer_id, Connection.addressee_id == viewer_id),
             Connection.status != ConnectionStatus.CANCELLED))),
+        mentorships=list(db.session.scalars(select(Mentorship).where(
+            or_(Mentorship.mentor_id == viewer_id, Mentorship.mentee_id == viewer_id))
+            .order_by(Mentorship.updated_at.desc()).limit(SNAPSHOT_MENTORSHIPS))),
+        notifications=list(db.session.scalars(select(Notification).where(Notification.user_id == viewer_id)
+                                              .order_by(Notification.created_at.desc())
+                                              .limit(SNAPSHOT_NOTIFICATIONS))),
     )
 
 
@@ -81,6 +92,9 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
         read_positions=_read_positions_in(list(touched)),
         conversations=views_for(memberships),
         connections=_by_ids(Connection, Connection.id, ids.get("connection", []), order=Connection.updated_at),
+        mentorships=_by_ids(Mentorship, Mentorship.id, ids.get("mentorship", []), order=Mentorship.updated_at),
+        notifications=_by_ids(Notification, Notification.id, ids.get("notification", []),
+                              order=Notification.created_at),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Body, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
+from api.schemas.mentoring import MentorshipSchema
+from api.schemas.notifications import NotificationSchema
 
 SEQ = validate.Range(min=0, max=2**31 - 1)
 
@@ -72,8 +74,8 @@ class SyncSchema(Schema):
     read_positions = fields.List(fields.Nested(ReadPositionSchema))
     conversations = fields.List(fields.Nested(ConversationSchema))
     connections = fields.List(fields.Nested(ConnectionSchema))
-    mentorships = fields.List(fields.Dict())
-    notifications = fields.List(fields.Dict())
+    mentorships = fields.List(fields.Nested(MentorshipSchema))
+    notifications = fields.List(fields.Nested(NotificationSchema))
 
 
 class ConnectionRequestSchema(Schema):

@@ -180,3 +180,34 @@ def test_a_long_backlog_comes_in_pages_with_has_more(client, pair, monkeypatch):
         if not page["has_more"]:
             break
     assert received == sent and pages >= 3
+
+
+def test_sync_carries_mentorship_changes_and_inbox_entries_to_both_sides(client, people):
+    from tests.mentoring_helpers import make_mentor, request_mentorship, set_conditions, DIABETES_T1
+
+    mentor = make_mentor(client, people)
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    mentor_since = client.get("/api/v1/sync", headers=mentor.headers).json["next_since"]
+    mentee_since = client.get("/api/v1/sync", headers=mentee.headers).json["next_since"]
+
+    asked = request_mentorship(client, mentee, mentor).json
+
+    for_mentor = client.get(f"/api/v1/sync?since={mentor_since}", headers=mentor.headers).json
+    assert [(m["id"], m["status"]) for m in for_mentor["mentorships"]] == [(asked["id"], "requested")]
+    assert [n["type"] for n in for_mentor["notifications"]] == ["mentorship_request"]
+    for_mentee = client.get(f"/api/v1/sync?since={mentee_since}", headers=mentee.headers).json
+    assert [m["id"] for m in for_mentee["mentorships"]] == [asked["id"]]
+    assert for_mentee["notifications"] == []
+
+
+def test_the_snapshot_includes_mentorships_and_recent_inbox_entries(client, people):
+    from tests.mentoring_helpers import make_mentor, request_mentorship, set_conditions, DIABETES_T1
+
+    mentor = make_mentor(client, people)
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    asked = request_mentorship(client, mentee, mentor).json
+    snapshot = client.get("/api/v1/sync", headers=mentor.headers).json
+    assert [m["id"] for m in snapshot["mentorships"]] == [asked["id"]]
+    assert "mentorship_request" in [n["type"] for n in snapshot["notifications"]]
