@@ -1,10 +1,12 @@
 """Blocks: a silent, two-way wall. Each disappears from the other's view; neither is told."""
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from models import Block, Connection, ConnectionStatus, User, db, pair_key, utcnow
+from models import (
+    Block, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, db, pair_key, utcnow,
+)
 from services import changes
 from services.changes import Change
 from services.errors import InvalidInputError, NotFoundError
@@ -42,6 +44,7 @@ def block_user(blocker: User, *, user_id: str) -> tuple[Block, bool]:
         db.session.add(block)
         db.session.flush()
         _withdraw_pending_request(blocker, user_id)
+        _close_mentorships(blocker, user_id)
         db.session.commit()
     except IntegrityError:  # a double tap raced us to it: the block exists, which is what was asked
         db.session.rollback()
@@ -62,6 +65,25 @@ def _withdraw_pending_request(blocker: User, user_id: str) -> None:
         return
     pending.status, pending.updated_at = ConnectionStatus.CANCELLED, utcnow()
     changes.record(Change([blocker.id], "connection", pending.id, event="connection.updated", entity=pending))
+
+
+def _close_mentorships(blocker: User, user_id: str) -> None:
+    """A request between them is withdrawn and an active mentorship ends, silently for the other side."""
+    now = utcnow()
+    for mentorship in db.session.scalars(select(Mentorship).where(
+            or_((Mentorship.mentor_id == blocker.id) & (Mentorship.mentee_id == user_id),
+                (Mentorship.mentor_id == user_id) & (Mentorship.mentee_id == blocker.id)),
+            Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE])).with_for_update()):
+        if mentorship.status == MentorshipStatus.ACTIVE:
+            db.session.execute(update(MentorProfile).where(
+                MentorProfile.user_id == mentorship.mentor_id, MentorProfile.active_mentees > 0)
+                .values(active_mentees=MentorProfile.active_mentees - 1))
+            mentorship.status, mentorship.ended_at, mentorship.ended_by = MentorshipStatus.ENDED, now, blocker.id
+        else:
+            mentorship.status, mentorship.responded_at = MentorshipStatus.DECLINED, now
+        mentorship.updated_at = now
+        changes.record(Change([blocker.id], "mentorship", mentorship.id, event="mentorship.updated",
+                              entity=mentorship))
 
 
 def list_blocks(blocker: User) -> list[Block]:

@@ -172,3 +172,31 @@ def test_the_blockers_own_devices_learn_that_a_pending_request_was_withdrawn(mak
     changes = client.get(f"{API}/sync", query_string={"since": since}, headers=ada.headers).json
     assert [(c["id"], c["status"]) for c in changes["connections"]] == [(request_id, "cancelled")]
     other_phone.disconnect()
+
+
+def test_blocking_ends_an_active_mentorship_and_frees_the_mentors_place(client, people, app):
+    from models import MentorProfile, db
+    from tests.mentoring_helpers import DIABETES_T1, make_mentor, set_conditions, start_mentorship
+
+    mentor = make_mentor(client, people)
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    active = start_mentorship(client, mentee, mentor)
+    assert client.post("/api/v1/blocks", json={"user_id": mentor.id}, headers=mentee.headers).status_code == 201
+    mine = client.get("/api/v1/mentorships", headers=mentee.headers).json["items"]
+    assert [(m["id"], m["status"]) for m in mine] == [(active["id"], "ended")]
+    with app.app_context():
+        assert db.session.get(MentorProfile, mentor.id).active_mentees == 0
+
+
+def test_blocking_withdraws_a_mentorship_request_without_telling_the_mentor(client, people):
+    from tests.mentoring_helpers import make_mentor, request_mentorship, set_conditions, DIABETES_T1
+
+    mentor = make_mentor(client, people)
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    asked = request_mentorship(client, mentee, mentor).json
+    since = client.get("/api/v1/sync", headers=mentor.headers).json["next_since"]
+    assert client.post("/api/v1/blocks", json={"user_id": mentor.id}, headers=mentee.headers).status_code == 201
+    assert client.post(f"/api/v1/mentorships/{asked['id']}/accept", headers=mentor.headers).status_code in (404, 409)
+    assert client.get(f"/api/v1/sync?since={since}", headers=mentor.headers).json["mentorships"] == []
