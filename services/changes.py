@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
-from models import StreamChange, User, db
+from models import StreamChange, User, db, utcnow
 from services import realtime
 
 _KEY = "peerless.pending_changes"
@@ -80,27 +80,31 @@ def _append_to_streams(session: Session) -> None:
     for user_id, _, _ in entries:
         counts[user_id] = counts.get(user_id, 0) + 1
     heads = _reserve_positions(session, counts)
+    rows = []
     for user_id, kind, entity_id in entries:
         heads[user_id] += 1
-        session.add(StreamChange(user_id=user_id, position=heads[user_id], kind=kind, entity_id=entity_id))
-    session.flush()
+        rows.append({"user_id": user_id, "position": heads[user_id], "kind": kind, "entity_id": entity_id,
+                     "created_at": utcnow()})
+    session.execute(insert(StreamChange), rows)
 
 
 def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, int]:
-    """Lock the users' rows in id order (no deadlocks), then move each stream head on.
+    """Move each stream head on, one user at a time in id order (so no deadlocks); return the old heads.
 
-    FOR NO KEY UPDATE, not FOR UPDATE: this transaction has usually inserted rows that reference
-    these users already (a message's sender), which takes FOR KEY SHARE on their rows; FOR UPDATE
-    conflicts with another transaction's KEY SHARE, so two senders sharing a member deadlocked.
+    The UPDATE itself takes the row lock, and on PostgreSQL it is FOR NO KEY UPDATE (the column is
+    no key): this transaction has usually inserted rows that reference these users already (a
+    message's sender), which holds FOR KEY SHARE on them, and FOR UPDATE would conflict with another
+    transaction's KEY SHARE, so two senders sharing a member would deadlock.
     """
-    ids = sorted(counts)
-    heads = dict(session.execute(
-        select(User.id, User.stream_position).where(User.id.in_(ids)).order_by(User.id)
-        .with_for_update(key_share=True)
-    ).all())
-    for user_id in ids:
-        session.execute(update(User).where(User.id == user_id)
-                        .values(stream_position=User.stream_position + counts[user_id]))
+    heads = {}
+    for user_id in sorted(counts):
+        new_head = session.execute(
+            update(User).where(User.id == user_id)
+            # updated_at stays: it is the profile's, and moving a stream head is no profile edit.
+            .values(stream_position=User.stream_position + counts[user_id], updated_at=User.updated_at)
+            .returning(User.stream_position)
+        ).scalar_one()
+        heads[user_id] = new_head - counts[user_id]
     return heads
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy.orm import contains_eager
 
 from models import (
     Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
@@ -49,6 +50,8 @@ def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = No
         select(ConversationMember).join(Conversation)
         .where(ConversationMember.user_id == viewer.id, ConversationMember.left_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        # The page's conversations come with the join, and all their members in one more query.
+        .options(contains_eager(ConversationMember.conversation).selectinload(Conversation.members))
     )
     after = decode_cursor("conversations", cursor)
     if after:

@@ -47,8 +47,6 @@ def request_mentorship(mentee: User, *, mentor_id: str, message: str | None = No
 def accept(mentor: User, mentorship_id: str) -> Mentorship:
     """The mentor says yes: a direct conversation opens and a place is taken."""
     mentorship = _as_mentor(mentor, mentorship_id, MentorshipStatus.REQUESTED)
-    if blocks.is_blocked_either_way(mentorship.mentor_id, mentorship.mentee_id):
-        raise NotFoundError("Mentorship not found.")  # a block since the request: as if it were gone
     now = utcnow()
     _move(mentorship, MentorshipStatus.REQUESTED, status=MentorshipStatus.ACTIVE, responded_at=now, started_at=now)
     if not _take_place(mentor.id):
@@ -124,6 +122,8 @@ def access_mentorship(person: User, mentorship_id: str) -> Mentorship:
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None or person.id not in (mentorship.mentor_id, mentorship.mentee_id):
         raise NotFoundError("Mentorship not found.")
+    if blocks.is_blocked_either_way(mentorship.mentor_id, mentorship.mentee_id):
+        raise NotFoundError("Mentorship not found.")  # across a block: as if it were gone, and silently so
     return mentorship
 
 
