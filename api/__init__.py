@@ -1,21 +1,20 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import flask_swagger_ui
-from datetime import datetime, timezone
-
 from flask import Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
-from sqlalchemy import event
 from werkzeug.routing import BaseConverter
 
+from api import presence  # noqa: F401 - its Socket.IO handlers must exist before any init_app
+from api import sqlite
 from api.auth import jwt
 from api.config import INSTANCE_DIR, Config, check_production_settings
 from api.errors import register_error_handlers
 from api.extensions import api, limiter, migrate
-from api import presence  # noqa: F401 - its Socket.IO handlers must exist before any init_app
 from api.realtime import init_realtime
 from api.request_log import register_request_log
 from api.schemas.common import ID_PATTERN
@@ -57,8 +56,9 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _configure_sqlite(app)
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:
+        sqlite.configure(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     jwt.init_app(app)
@@ -68,16 +68,19 @@ def register_extensions(app: Flask) -> None:
     notifications.install()
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
-    with app.app_context():
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            event.listen(db.engine, "connect", _sqlite_on_connect)
-            event.listen(db.engine, "begin", _sqlite_on_begin)
+    if is_sqlite:
+        with app.app_context():
+            sqlite.install(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import accounts, blocks, conditions, connections, conversations, devices, health, mentoring, users
-    from api import groups, support_requests
-    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring, groups, support_requests):
+    from api import (
+        accounts, blocks, conditions, connections, conversations, devices, groups, health, mentoring,
+        support_requests, users,
+    )
+
+    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring,
+                   groups, support_requests):
         api.register_blueprint(module.blp)
 
 
@@ -88,32 +91,3 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     if app.config["PUSH_WORKER_IN_PROCESS"]:
         push_cli.start_in_process_worker(app)
-
-
-def _configure_sqlite(app: Flask) -> None:
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("connect_args", {})["timeout"] = 30
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
-    # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit transactions.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _sqlite_on_begin(connection) -> None:
-    # A transaction that reads before it writes cannot upgrade its lock under WAL if another
-    # writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which skips the busy timeout). Requests
-    # that may write take the write lock up front; reads stay concurrent.
-    from flask import g, has_request_context, request
-
-    reading = has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS")
-                                         or g.get("read_only_transaction", False))
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
