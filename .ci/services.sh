@@ -13,6 +13,7 @@ start() {
     apt-get install -y -qq postgresql redis-server >/dev/null
   fi
   local bin; bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+  stop  # a previous run's servers (same ports, same state folder)
   rm -rf "$STATE"; mkdir -p "$STATE/pgdata" "$STATE/run"
   chown -R postgres "$STATE"
   runuser -u postgres -- "$bin/initdb" -D "$STATE/pgdata" -U postgres --auth=trust -E UTF8 >/dev/null

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 
 from models import Role, UserRole, db
@@ -42,3 +43,16 @@ class PersonFactory:
             db.session.commit()
             return Person(user.id, user.email, data["password"], tokens.access_token, tokens.refresh_token,
                           user.roles)
+
+
+def befriend(client, a: Person, b: Person) -> str:
+    """Connect two people through the API; return their direct conversation's id."""
+    request_id = client.post("/api/v1/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
+    return client.post(f"/api/v1/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
+
+
+def send(client, person: Person, conversation_id: str, body: str = "hello", client_msg_id: str | None = None):
+    """Send a message through the API; returns the response."""
+    return client.post(f"/api/v1/conversations/{conversation_id}/messages",
+                       json={"client_msg_id": client_msg_id or str(uuid.uuid4()), "body": body},
+                       headers=person.headers)

@@ -1,21 +1,9 @@
 """Conversations: the list a phone shows, one conversation, mute, unread counts."""
 from __future__ import annotations
 
-import uuid
+from tests.factories import befriend, send
 
 API = "/api/v1"
-
-
-def befriend(client, a, b) -> str:
-    """Connect two people; return their direct conversation's id."""
-    request_id = client.post(f"{API}/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
-    return client.post(f"{API}/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
-
-
-def send(client, person, conversation_id, body="hello", client_msg_id=None):
-    return client.post(f"{API}/conversations/{conversation_id}/messages",
-                       json={"client_msg_id": client_msg_id or str(uuid.uuid4()), "body": body},
-                       headers=person.headers)
 
 
 def test_listed_conversation_has_the_documented_shape(client, people):

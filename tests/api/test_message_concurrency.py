@@ -8,14 +8,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from tests.factories import befriend
 
 API = "/api/v1"
 MESSAGES_PER_SENDER = 25
-
-
-def befriend(client, a, b) -> str:
-    request_id = client.post(f"{API}/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
-    return client.post(f"{API}/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
 
 
 def all_messages(client, person, conversation_id) -> list[dict]:

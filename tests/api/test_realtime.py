@@ -5,11 +5,11 @@ synchronous (with a Redis queue they arrive later, from the queue's listener thr
 """
 from __future__ import annotations
 
-import uuid
 
 import pytest
 
 from services.realtime import socketio
+from tests.factories import befriend, send
 
 API = "/api/v1"
 
@@ -39,16 +39,6 @@ def connect(rt_app):
     for socket in sockets:
         if socket.is_connected():
             socket.disconnect()
-
-
-def befriend(client, a, b) -> str:
-    request_id = client.post(f"{API}/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
-    return client.post(f"{API}/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
-
-
-def send(client, person, conversation_id, body="hello"):
-    return client.post(f"{API}/conversations/{conversation_id}/messages",
-                       json={"client_msg_id": str(uuid.uuid4()), "body": body}, headers=person.headers)
 
 
 def events(socket) -> list[tuple[str, dict]]:

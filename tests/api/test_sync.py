@@ -7,13 +7,9 @@ import uuid
 
 import pytest
 from itsdangerous import URLSafeSerializer
+from tests.factories import befriend
 
 API = "/api/v1"
-
-
-def befriend(client, a, b) -> str:
-    request_id = client.post(f"{API}/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
-    return client.post(f"{API}/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
 
 
 def send(client, person, conversation_id, body="hello"):

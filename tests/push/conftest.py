@@ -20,6 +20,7 @@ from werkzeug import Request, Response
 from models import Device, Notification, PushOutbox, db
 from services.push_gateway import FirebasePushGateway
 from services.push_worker import DrainStats, PushWorker
+from tests.factories import befriend
 
 API = "/api/v1"
 SEND_PATH = "/v1/projects/demo/messages:send"
@@ -115,11 +116,6 @@ def fcm(httpserver, no_sdk_backoff) -> FakeFcm:
 
 
 # --- helpers built on the API, the path the app takes -------------------------------------------
-
-def befriend(client, a, b) -> str:
-    """Connect two people; return their direct conversation's id."""
-    request_id = client.post(f"{API}/connections", json={"user_id": b.id}, headers=a.headers).json["id"]
-    return client.post(f"{API}/connections/{request_id}/accept", headers=b.headers).json["conversation_id"]
 
 
 def send(client, person, conversation_id, body="hello") -> dict:
