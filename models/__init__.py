@@ -19,6 +19,7 @@ from models.mentoring import (  # noqa: E402
     ApplicationStatus, MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus,
 )
 from models.circle import Group, GroupMembership, SupportRequest  # noqa: E402
+from models.moderation import AuditEntry, Report, ReportStatus, SafetyFlag, Severity  # noqa: E402
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
@@ -30,4 +31,5 @@ __all__ = [
     "Device", "Notification", "OutboxStatus", "PushOutbox",
     "ApplicationStatus", "MentorApplication", "MentorProfile", "Mentorship", "MentorshipFeedback",
     "MentorshipStatus", "Group", "GroupMembership", "SupportRequest",
+    "AuditEntry", "Report", "ReportStatus", "SafetyFlag", "Severity",
 ]
