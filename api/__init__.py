@@ -75,12 +75,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import (
-        accounts, blocks, conditions, connections, conversations, devices, groups, health, mentoring,
+        accounts, blocks, conditions, connections, conversations, devices, groups, health, mentoring, moderation,
         support_requests, users,
     )
 
     for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring,
-                   groups, support_requests):
+                   groups, support_requests, moderation):
         api.register_blueprint(module.blp)
 
 

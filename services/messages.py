@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import blocks, changes, mentorships
+from services import audit, blocks, changes, mentorships
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -95,10 +95,17 @@ def delete_message(actor: User, message_id: str) -> None:
         raise PermissionDeniedError("Only the sender or a moderator can delete a message.")
     if message.deleted:
         return
+    if message.sender_id != actor.id:
+        audit.record(actor.id, "message.delete", target_type="message", target_id=message.id)
+    remove_message(message)
+    db.session.commit()
+
+
+def remove_message(message: Message) -> None:
+    """Replace the body by a tombstone and tell the members; the caller commits."""
     message.body = None
     message.deleted_at = utcnow()
     _record_update(message)
-    db.session.commit()
 
 
 def _record_update(message: Message) -> None:

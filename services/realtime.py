@@ -25,3 +25,16 @@ def publish(user_ids: list[str], event: str, payload: dict) -> None:
         except Exception:  # noqa: BLE001 - a dead queue must not fail a committed request
             log.warning("could not emit %s; clients will catch up through /sync", event, exc_info=True)
             return
+
+
+def disconnect_user(user_id: str) -> None:
+    """Drop the user's live connections (suspension). Sockets held by other processes are told
+    `session.ended` through the queue; their tokens are already revoked, so a reconnect is refused."""
+    room = user_room(user_id)
+    try:
+        socketio.emit("session.ended", {}, to=room)
+        server = socketio.server
+        for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+            server.disconnect(sid, namespace="/")
+    except Exception:  # noqa: BLE001 - the suspension stands whatever the sockets do
+        log.warning("could not drop the live connections of a suspended user", exc_info=True)

@@ -1,0 +1,54 @@
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+
+from api.schemas.moderation import (
+    AuditPageSchema, AuditQuerySchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
+    ReportReceiptSchema, ReportSchema, ResolveSchema,
+)
+from services import audit, moderation
+
+blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Reports, moderation and the audit log")
+
+
+@blp.post("/reports")
+@jwt_required()
+@blp.arguments(ReportCreateSchema)
+@blp.response(201, ReportReceiptSchema)
+def file_report(data):
+    """Report a message, a person or a circle you can see."""
+    return moderation.report(current_user, **data)
+
+
+@blp.get("/moderation/reports")
+@jwt_required()
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, ReportPageSchema)
+def list_reports(args):
+    """Moderators: the queue, most severe first, then oldest."""
+    return moderation.queue(current_user, **args)
+
+
+@blp.get("/moderation/reports/<id:report_id>")
+@jwt_required()
+@blp.response(200, ReportDetailSchema)
+def read_report(report_id):
+    """Moderators: one report with the reported content in context (this read is audited)."""
+    return moderation.read_report(current_user, report_id)
+
+
+@blp.post("/moderation/reports/<id:report_id>/resolve")
+@jwt_required()
+@blp.arguments(ResolveSchema)
+@blp.response(200, ReportSchema)
+def resolve_report(data, report_id):
+    """Moderators: dismiss, remove_content, warn, suspend_user or unsuspend (audited)."""
+    return moderation.resolve(current_user, report_id, **data)
+
+
+@blp.get("/admin/audit")
+@jwt_required()
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+def read_audit_log(args):
+    """Admins: the append-only audit log, newest first."""
+    return audit.list_entries(current_user, **args)

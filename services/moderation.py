@@ -1,0 +1,191 @@
+"""Reports and the moderation queue: severity first, then age; every staff action audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models import GroupMembership, Message, Report, ReportStatus, Role, Severity, User, UserRole, db, utcnow
+from services import accounts, audit, groups, notifications, profiles, realtime
+from services.conversations import access_conversation
+from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from services.pagination import Page, decode_cursor, page_from_rows
+
+REASON_SEVERITY = {"risk_to_self": Severity.HIGH, "harassment": Severity.NORMAL,
+                   "medical_misinformation": Severity.NORMAL, "spam": Severity.LOW, "other": Severity.NORMAL}
+CONTEXT_MESSAGES = 3  # on each side of a reported message
+
+
+def report(reporter: User, *, target_type: str, target_id: str, reason: str, details: str | None = None) -> Report:
+    """File a report on something the reporter can see; anything else is 404, like a missing target."""
+    target_user_id = _check_visible(reporter, target_type, target_id)
+    filed = Report(reporter_id=reporter.id, target_type=target_type, target_id=target_id,
+                   target_user_id=target_user_id, reason=reason, details=details,
+                   severity=REASON_SEVERITY.get(reason, Severity.NORMAL))
+    db.session.add(filed)
+    db.session.flush()
+    if filed.severity == Severity.HIGH:
+        _alert_on_call(filed)
+    db.session.commit()
+    return filed
+
+
+def raise_crisis_alert(message: Message, categories: tuple[str, ...]) -> Report:
+    """Called inside the send transaction: a high-severity alert, and on-call moderators pushed."""
+    alert = Report(reporter_id=None, source="crisis_detector", target_type="message", target_id=message.id,
+                   target_user_id=message.sender_id, reason="risk_to_self", details=",".join(categories),
+                   severity=Severity.HIGH)
+    db.session.add(alert)
+    db.session.flush()
+    _alert_on_call(alert)
+    return alert
+
+
+def queue(moderator: User, *, status: str | None = "open", limit: int = 20, cursor: str | None = None) -> Page[Report]:
+    """The queue: most severe first, then oldest first. No reported content here (reading it is audited)."""
+    _require_staff(moderator)
+    stmt = select(Report).order_by(Report.severity.desc(), Report.created_at, Report.id)
+    if status:
+        stmt = stmt.where(Report.status == status)
+    offset = decode_cursor("reports", cursor) or 0
+    rows = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
+    return page_from_rows(rows, limit=limit, purpose="reports", position_of=lambda _: offset + limit)
+
+
+@dataclass
+class ReportView:
+    report: Report
+    context: list[Message]  # the reported message with a few around it; empty for other targets
+
+    def __getattr__(self, name):
+        return getattr(self.report, name)
+
+
+def read_report(moderator: User, report_id: str) -> ReportView:
+    """A report with the reported content in context; the read itself is audited."""
+    _require_staff(moderator)
+    found = _get(report_id)
+    audit.record(moderator.id, "report.read", target_type="report", target_id=found.id)
+    db.session.commit()
+    return ReportView(found, _context(found))
+
+
+def resolve(moderator: User, report_id: str, *, action: str, note: str | None = None) -> Report:
+    """Act on a report: dismiss, remove_content, warn, suspend_user or unsuspend. Audited."""
+    _require_staff(moderator)
+    found = _get(report_id)
+    if found.status == ReportStatus.RESOLVED:
+        raise ConflictError("This report is already resolved.")
+    _ACTIONS[action](moderator, found, note)
+    found.status, found.action, found.resolution_note = ReportStatus.RESOLVED, action, note
+    found.resolved_by, found.resolved_at = moderator.id, utcnow()
+    audit.record(moderator.id, f"report.{action}", target_type=found.target_type, target_id=found.target_id,
+                 reason=note, report_id=found.id)
+    db.session.commit()
+    if action == "suspend_user" and found.target_user_id:
+        realtime.disconnect_user(found.target_user_id)
+    return found
+
+
+def _dismiss(moderator: User, found: Report, note: str | None) -> None:
+    return None
+
+
+def _remove_content(moderator: User, found: Report, note: str | None) -> None:
+    if found.target_type != "message":
+        raise InvalidInputError("action", "Only a message can be removed; suspend the user or dismiss instead.")
+    from services import messages  # noqa: PLC0415 - messages imports moderation for crisis alerts
+
+    message = db.session.get(Message, found.target_id)
+    if message is not None and not message.deleted:
+        messages.remove_message(message)
+        notifications.notify(db.session.get(User, message.sender_id), "content_removed",
+                             {"message_id": message.id, "reason": found.reason}, push=False)
+
+
+def _warn(moderator: User, found: Report, note: str | None) -> None:
+    person = _target_person(found)
+    notifications.notify(person, "moderation_warning", {"report_id": found.id, "reason": found.reason})
+
+
+def _suspend(moderator: User, found: Report, note: str | None) -> None:
+    person = _target_person(found)
+    if person.has_role(Role.ADMIN) or person.has_role(Role.MODERATOR):
+        raise PermissionDeniedError("Staff accounts are suspended by an admin outside the queue.")
+    suspend(person)
+
+
+def _unsuspend(moderator: User, found: Report, note: str | None) -> None:
+    _target_person(found).suspended_at = None
+
+
+def suspend(person: User) -> None:
+    """Sessions revoked at once, matching and circles drop them, login refused until unsuspended."""
+    person.suspended_at = utcnow()
+    accounts.revoke_all_sessions(person.id, reason="suspended")
+    for membership in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == person.id)):
+        groups.remove_membership(membership)
+
+
+_ACTIONS = {"dismiss": _dismiss, "remove_content": _remove_content, "warn": _warn,
+            "suspend_user": _suspend, "unsuspend": _unsuspend}
+
+
+def _target_person(found: Report) -> User:
+    person = db.session.get(User, found.target_user_id) if found.target_user_id else None
+    if person is None or person.erased_at is not None:
+        raise InvalidInputError("action", "This report has no person to act on.")
+    return person
+
+
+def _check_visible(reporter: User, target_type: str, target_id: str) -> str | None:
+    """Return the person responsible for the target, if the reporter can see it."""
+    if target_type == "message":
+        message = db.session.get(Message, target_id)
+        if message is None:
+            raise NotFoundError("Message not found.")
+        try:
+            access_conversation(reporter, message.conversation_id)
+        except NotFoundError:
+            raise NotFoundError("Message not found.") from None
+        return message.sender_id
+    if target_type == "user":
+        if target_id == reporter.id:
+            raise InvalidInputError("target_id", "You cannot report yourself.")
+        return profiles.access_user(reporter, target_id).id
+    group = groups.access_group(reporter, target_id)
+    return group.created_by
+
+
+def _context(found: Report) -> list[Message]:
+    if found.target_type != "message":
+        return []
+    message = db.session.get(Message, found.target_id)
+    if message is None:
+        return []
+    return list(db.session.scalars(select(Message).where(
+        Message.conversation_id == message.conversation_id,
+        Message.seq.between(message.seq - CONTEXT_MESSAGES, message.seq + CONTEXT_MESSAGES)).order_by(Message.seq)))
+
+
+def _alert_on_call(alert: Report) -> None:
+    """Push every on-call moderator (settings.moderation.on_call), or every moderator if none is on call."""
+    moderators = list(db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role.in_([Role.MODERATOR, Role.ADMIN]), User.suspended_at.is_(None), User.erased_at.is_(None))))
+    on_call = [m for m in moderators if (m.settings or {}).get("moderation", {}).get("on_call")] or moderators
+    for moderator in on_call:
+        notifications.notify(moderator, "crisis_alert" if alert.severity == Severity.HIGH else "report",
+                             {"report_id": alert.id})
+
+
+def _get(report_id: str) -> Report:
+    found = db.session.get(Report, report_id)
+    if found is None:
+        raise NotFoundError("Report not found.")
+    return found
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise PermissionDeniedError("Only moderators can do this.")
+
