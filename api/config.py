@@ -32,6 +32,12 @@ class Config:
 
     PASSWORD_HASH_PROFILE = os.environ.get("PASSWORD_HASH_PROFILE", "rfc9106_low_memory")
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    MESSAGE_RATE_LIMIT = os.environ.get("MESSAGE_RATE_LIMIT", "60 per minute")
+    MESSAGE_RATE_LIMIT_PER_IP = os.environ.get("MESSAGE_RATE_LIMIT_PER_IP", "600 per minute")
+    REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "30 per hour")  # connection and mentorship requests
+    REQUEST_RATE_LIMIT_PER_IP = os.environ.get("REQUEST_RATE_LIMIT_PER_IP", "300 per hour")
+    REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "20 per hour")
+    REPORT_RATE_LIMIT_PER_IP = os.environ.get("REPORT_RATE_LIMIT_PER_IP", "200 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
@@ -72,6 +78,9 @@ class TestConfig(Config):
     JWT_SECRET_KEY = "test-secret-that-is-long-enough-for-hs256-0123"
     PASSWORD_HASH_PROFILE = "cheapest"
     AUTH_RATE_LIMIT = "1000 per minute"
+    MESSAGE_RATE_LIMIT = MESSAGE_RATE_LIMIT_PER_IP = "10000 per minute"
+    REQUEST_RATE_LIMIT = REQUEST_RATE_LIMIT_PER_IP = "10000 per minute"
+    REPORT_RATE_LIMIT = REPORT_RATE_LIMIT_PER_IP = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.messaging import ConnectionPageSchema, ConnectionQuerySchema, ConnectionRequestSchema, ConnectionSchema
 from services import connections
 
@@ -9,6 +10,7 @@ blp = Blueprint("connections", __name__, url_prefix="/api/v1", description="Peer
 
 @blp.post("/connections")
 @jwt_required()
+@per_user_and_ip("REQUEST_RATE_LIMIT")
 @blp.arguments(ConnectionRequestSchema)
 @blp.response(201, ConnectionSchema)
 @blp.alt_response(409, description="A request is already pending, or you are connected")

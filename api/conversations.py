@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.common import PageArgsSchema
 from api.schemas.messaging import (
     ConversationPageSchema, ConversationSchema, ConversationUpdateSchema, MessageCreateSchema, MessageEditSchema,
@@ -49,6 +50,7 @@ def list_messages(args, conversation_id):
 
 @blp.post("/conversations/<id:conversation_id>/messages")
 @jwt_required()
+@per_user_and_ip("MESSAGE_RATE_LIMIT")
 @blp.arguments(MessageCreateSchema)
 @blp.response(201, MessageSchema)
 @blp.alt_response(200, schema=MessageSchema, description="A retry: the message first sent with this client_msg_id")

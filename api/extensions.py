@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import http
 
+from flask import current_app
+from flask_jwt_extended import get_jwt_identity
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -39,4 +41,20 @@ limiter = Limiter(key_func=get_remote_address)
 
 PUBLIC = {"security": []}  # `@blp.doc(**PUBLIC)`: everything else needs a bearer token
 
-__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC"]
+
+def per_user_and_ip(setting: str):
+    """Limit a signed-in action per person (`setting`) and per client address (`setting`_PER_IP).
+
+    Goes below `@jwt_required()`, so the person is known when the limit is checked; carrier NAT
+    puts many phones behind one address, hence the separate, looser per-address limit.
+    """
+    def decorate(view):
+        view = limiter.limit(lambda: current_app.config[setting], key_func=_person, scope=setting)(view)
+        return limiter.limit(lambda: current_app.config[f"{setting}_PER_IP"], scope=f"{setting}_PER_IP")(view)
+    return decorate
+
+
+def _person() -> str:
+    return f"user:{get_jwt_identity()}"
+
+__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_user_and_ip"]

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.mentoring import (
     ApplicationQuerySchema, DecisionSchema, FeedbackCreateSchema, FeedbackSchema, MatchPageSchema,
     MatchQuerySchema, MentorApplicationCreateSchema, MentorApplicationPageSchema, MentorApplicationSchema,
@@ -68,6 +69,7 @@ def list_matches(args):
 
 @blp.post("/mentorships")
 @jwt_required()
+@per_user_and_ip("REQUEST_RATE_LIMIT")
 @blp.arguments(MentorshipCreateSchema)
 @blp.response(201, MentorshipSchema)
 def request_mentorship(data):

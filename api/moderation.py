@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.moderation import (
     AuditPageSchema, AuditQuerySchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
     ReportReceiptSchema, ReportSchema, ResolveSchema,
@@ -12,6 +13,7 @@ blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Repor
 
 @blp.post("/reports")
 @jwt_required()
+@per_user_and_ip("REPORT_RATE_LIMIT")
 @blp.arguments(ReportCreateSchema)
 @blp.response(201, ReportReceiptSchema)
 def file_report(data):
