@@ -27,6 +27,7 @@ class ExportSchema(Schema):
     feedback_given = fields.List(fields.Dict())
     support_requests = fields.List(fields.Dict())
     circles = fields.List(fields.Dict())
+    reports_filed = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict())
 
 

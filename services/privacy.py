@@ -6,10 +6,10 @@ from sqlalchemy import delete, or_, select
 from models import (
     AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, GroupMembership, Message,
     MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox,
-    SupportRequest, User, db, utcnow,
+    Report, SupportRequest, User, db, utcnow,
 )
 from models.user import default_settings
-from services import changes, devices, groups
+from services import audit, changes, devices, groups
 from services.changes import Change
 
 ERASED_NAME = "Deleted user"
@@ -82,6 +82,11 @@ def export_user_data(user: User) -> dict:
             {"group_id": g.group_id, "status": g.status, "role": g.role, "created_at": g.created_at}
             for g in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == user.id))
         ],
+        "reports_filed": [
+            {"id": r.id, "target_type": r.target_type, "target_id": r.target_id, "reason": r.reason,
+             "details": r.details, "status": r.status, "created_at": r.created_at}
+            for r in db.session.scalars(select(Report).where(Report.reporter_id == user.id))
+        ],
         "sessions": [
             {"id": s.id, "created_at": s.created_at, "revoked_at": s.revoked_at, "revoked_reason": s.revoked_reason}
             for s in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)
@@ -110,6 +115,7 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
     _remove_message_bodies(user.id)
     _leave_mentoring_and_circles(user)
+    audit.record(user.id, "account.erased", target_type="user", target_id=user.id)  # the id only: nothing personal
     db.session.commit()
 
 

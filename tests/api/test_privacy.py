@@ -81,3 +81,19 @@ def test_erasure_frees_circle_places_and_ends_open_mentorships(client, people, a
         assert db.session.get(Group, circle["id"]).member_count == 1  # the moderator who created it
         assert db.session.get(Mentorship, asked["id"]).status == "ended"
         assert db.session.get(MentorProfile, mentor.id).active_mentees == 0
+
+
+def test_erasure_is_audited_with_the_account_id_only(client, people):
+    person, admin = people.make(), people.make(roles=("admin",))
+    assert client.delete("/api/v1/me", headers=person.headers).status_code == 204
+    entries = client.get("/api/v1/admin/audit", headers=admin.headers).json["items"]
+    assert [(e["action"], e["target_id"], e["reason"], e["details"]) for e in entries] == [
+        ("account.erased", person.id, None, {})]
+
+
+def test_export_lists_the_reports_the_person_filed(client, people):
+    reporter, other = people.make(), people.make()
+    client.post("/api/v1/reports", json={"target_type": "user", "target_id": other.id, "reason": "spam"},
+                headers=reporter.headers)
+    export = client.get("/api/v1/me/export", headers=reporter.headers).json
+    assert [(r["target_id"], r["reason"]) for r in export["reports_filed"]] == [(other.id, "spam")]
