@@ -20,6 +20,7 @@ from models.mentoring import (  # noqa: E402
 )
 from models.circle import Group, GroupMembership, SupportRequest  # noqa: E402
 from models.moderation import AuditEntry, Report, ReportStatus, SafetyFlag, Severity  # noqa: E402
+from models.password_reset import PasswordResetToken  # noqa: E402
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
@@ -32,4 +33,5 @@ __all__ = [
     "ApplicationStatus", "MentorApplication", "MentorProfile", "Mentorship", "MentorshipFeedback",
     "MentorshipStatus", "Group", "GroupMembership", "SupportRequest",
     "AuditEntry", "Report", "ReportStatus", "SafetyFlag", "Severity",
+    "PasswordResetToken",
 ]
