@@ -1,10 +1,10 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from api.schemas.common import UTCDateTime
+from api.schemas.common import StrictBool, UTCDateTime
 from api.schemas.users import ConditionEntrySchema, MeSchema, ProfileUpdateSchema, PublicProfileSchema
-from services import privacy, profiles
+from services import consents, privacy, profiles
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Profiles, conditions and privacy")
 
@@ -55,6 +55,40 @@ def update_me(changes):
 def replace_my_conditions(items):
     """Replace the caller's conditions, each with its own visibility."""
     return profiles.replace_conditions(current_user, items)
+
+
+class ConsentChangeSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["terms", "health_data"]))
+    granted = StrictBool(required=True)
+
+
+class ConsentSchema(Schema):
+    kind = fields.String()
+    granted = fields.Boolean()
+    version = fields.String()
+    recorded_at = UTCDateTime()
+
+
+class ConsentListSchema(Schema):
+    items = fields.List(fields.Nested(ConsentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+@blp.get("/me/consents")
+@jwt_required()
+@blp.response(200, ConsentListSchema)
+def list_my_consents():
+    """The caller's current consents (the latest record of each kind)."""
+    return {"items": consents.current_consents(current_user), "next_cursor": None}
+
+
+@blp.post("/me/consents")
+@jwt_required()
+@blp.arguments(ConsentChangeSchema)
+@blp.response(201, ConsentSchema)
+def change_my_consent(data):
+    """Withdraw or give again a consent; without health-data consent, conditions leave matching."""
+    return consents.change_consent(current_user, **data)
 
 
 @blp.get("/me/export")

@@ -54,6 +54,8 @@ class User(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     suspended_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Set while consent to process health data is withdrawn: conditions leave matching and profiles.
+    health_consent_withdrawn_at: Mapped[datetime | None]
     # Head of this person's change stream (see StreamChange); only services.changes moves it.
     stream_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -77,6 +77,8 @@ def conditions_visible_to(viewer: User, owner: User) -> list[UserCondition]:
     """
     if viewer.id == owner.id:
         return list(owner.conditions)
+    if owner.health_consent_withdrawn_at is not None:
+        return []  # consent withdrawn: their health information is not processed for others
     viewer_related = condition_service.related_condition_ids({uc.condition_id for uc in viewer.conditions})
     return [uc for uc in owner.conditions if uc.visibility == Visibility.PUBLIC
             or (uc.visibility == Visibility.MATCHES and _shares_kind(uc, viewer_related))]

@@ -18,7 +18,7 @@ from models import (
     Visibility, db, utcnow,
 )
 from services import blocks
-from services.errors import InvalidInputError
+from services.errors import ConflictError, InvalidInputError
 from services.matching import scoring
 
 POOL_SIZE = 150
@@ -34,6 +34,8 @@ class Match:
 def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None = None,
                  support_type: str | None = None, limit: int = 10) -> list[Match]:
     """The best `limit` peers or mentors for `seeker`, best first, each with plain-language reasons."""
+    if seeker.health_consent_withdrawn_at is not None:
+        raise ConflictError("Matching uses your health information; give your consent again (POST /me/consents).")
     own = {uc.condition_id for uc in seeker.conditions}
     if condition_id and condition_id not in own:
         raise InvalidInputError("condition_id", "Choose one of your own conditions (PUT /me/conditions).")
@@ -89,6 +91,7 @@ def _tier(seeker: User, condition_ids: set[str], *, region: str | None, kind: st
         .join(User, User.id == UserCondition.user_id)
         .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility != Visibility.PRIVATE,
                UserCondition.user_id.notin_(excluded), User.suspended_at.is_(None), User.erased_at.is_(None),
+               User.health_consent_withdrawn_at.is_(None),
                or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]))
     )
     if region:
