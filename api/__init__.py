@@ -18,6 +18,7 @@ from api.extensions import api, limiter, migrate
 from api.realtime import init_realtime
 from api.request_log import register_request_log
 from api.schemas.common import ID_PATTERN
+from api.security import register_security
 from models import db
 from services import notifications
 
@@ -51,6 +52,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_log(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -76,11 +78,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import (
         accounts, blocks, conditions, connections, conversations, devices, groups, health, mentoring, moderation,
-        support_requests, users,
+        password_reset, support_requests, users,
     )
 
-    for module in (health, accounts, users, conditions, connections, conversations, blocks, devices, mentoring,
-                   groups, support_requests, moderation):
+    for module in (health, accounts, password_reset, users, conditions, connections, conversations, blocks, devices,
+                   mentoring, groups, support_requests, moderation):
         api.register_blueprint(module.blp)
 
 

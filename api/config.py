@@ -1,6 +1,7 @@
 """Configuration, read from the environment (see README, "Configuration")."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,10 @@ DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # rejected outside de
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip().rstrip("/") for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 def _default_environment() -> str:
@@ -49,12 +54,20 @@ class Config:
     PUSH_MAX_ATTEMPTS = _env_int("PUSH_MAX_ATTEMPTS", 8)
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS") or None
 
+    # {"US": [{"name": "...", "phone": "988"}], ...}: replaces the built-in helplines for a country.
+    CRISIS_RESOURCES = json.loads(os.environ.get("CRISIS_RESOURCES_JSON") or "null")
     MENTOR_ACCREDITATION_DAYS = _env_int("MENTOR_ACCREDITATION_DAYS", 365)
     ACCREDITATION_NOTICE_DAYS = _env_int("ACCREDITATION_NOTICE_DAYS", 30)
     MENTORSHIP_REQUEST_TTL_HOURS = _env_int("MENTORSHIP_REQUEST_TTL_HOURS", 72)
     MENTORSHIP_REMINDER_HOURS = _env_int("MENTORSHIP_REMINDER_HOURS", 24)
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 256 * 1024)
+    CORS_ORIGINS = _env_list("CORS_ORIGINS")  # browser origins allowed to call the API; none by default
+
+    PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 30)
+    APP_RESET_URL = os.environ.get("APP_RESET_URL", "peerless://reset?token={token}")
+    SMTP_URL = os.environ.get("SMTP_URL") or None  # smtps://user:pass@host:465; unset: emails are logged
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Peerless <no-reply@peerless.invalid>")
     TERMS_VERSION = os.environ.get("TERMS_VERSION", "2026-11")
     HEALTH_DATA_CONSENT_VERSION = os.environ.get("HEALTH_DATA_CONSENT_VERSION", "2026-11")
     MINIMUM_AGE = 16
@@ -66,6 +79,7 @@ class Config:
     OPENAPI_JSON_PATH = "api/v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"  # served locally: the docs page works offline
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}  # no badge fetched from validator.swagger.io
     API_SPEC_OPTIONS = {
         "info": {"description": "Peer support for people living with long-term conditions. Contract: API.md."},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
