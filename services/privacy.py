@@ -6,7 +6,7 @@ from sqlalchemy import delete, or_, select
 from models import (
     AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, GroupMembership, Message,
     MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox,
-    Report, SupportRequest, User, db, utcnow,
+    PasswordResetToken, Report, SupportRequest, User, db, utcnow,
 )
 from models.user import default_settings
 from services import audit, changes, devices, groups
@@ -111,6 +111,7 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     devices.remove_all_devices(user.id)
+    db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
     _remove_message_bodies(user.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from services.realtime import socketio
-from tests.factories import befriend, send
+from tests.factories import PersonFactory, befriend, send
 
 API = "/api/v1"
 
@@ -106,7 +106,11 @@ def test_warn_tells_the_person_reported(client, people, moderator):
                                     client.get(f"{API}/notifications", headers=author.headers).json["items"]]
 
 
-def test_suspension_revokes_tokens_refuses_login_and_drops_the_live_socket(client, people, moderator, app):
+def test_suspension_revokes_tokens_refuses_login_and_drops_the_live_socket(make_app):
+    # Its own app without a Redis queue: the Socket.IO test client only works in-process.
+    app = make_app(REDIS_URL=None)
+    client, people = app.test_client(), PersonFactory(app)
+    moderator = people.make(roles=("moderator",))
     author, reader, _, message = reported_message(client, people)
     live = socketio.test_client(app, auth={"token": author.access_token})
     assert live.is_connected()
