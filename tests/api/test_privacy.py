@@ -97,3 +97,24 @@ def test_export_lists_the_reports_the_person_filed(client, people):
                 headers=reporter.headers)
     export = client.get("/api/v1/me/export", headers=reporter.headers).json
     assert [(r["target_id"], r["reason"]) for r in export["reports_filed"]] == [(other.id, "spam")]
+
+
+def test_after_erasure_an_export_of_the_account_holds_nothing_personal(client, people, app):
+    from models import User
+    from services.privacy import export_user_data
+
+    a, b = people.make(email="leaving@example.org", bio="my story"), people.make()
+    conversation = _connected_conversation(client, a, b)
+    client.post(f"/api/v1/conversations/{conversation}/messages",
+                json={"client_msg_id": "m1", "body": "private words"}, headers=a.headers)
+    client.post("/api/v1/devices", json={"token": "phone-a", "platform": "ios"}, headers=a.headers)
+    client.post("/api/v1/reports", json={"target_type": "user", "target_id": b.id, "reason": "spam"},
+                headers=a.headers)
+    assert client.delete("/api/v1/me", headers=a.headers).status_code == 204
+    with app.app_context():
+        left = export_user_data(db.session.get(User, a.id))
+    text = str(left)
+    assert "leaving@example.org" not in text and "my story" not in text and "private words" not in text
+    assert left["conditions"] == left["consents"] == left["devices"] == left["notifications"] == []
+    assert left["sessions"] == [] and left["account"]["display_name"] == "Deleted user"
+    assert [m["body"] for m in left["messages"]] == [None]
