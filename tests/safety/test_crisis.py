@@ -1,0 +1,188 @@
+"""Crisis detector: the labelled evaluation (precision/recall, per category) and the behaviours
+the safety issue names (negation, quotation, idioms of health talk, normalisation)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from services.safety import crisis
+from services.safety.crisis import CATEGORIES, CrisisAssessment, assess
+
+LABELLED = Path(__file__).with_name("labelled_messages.jsonl")
+RECALL_TARGET, PRECISION_TARGET = 0.95, 0.80
+
+
+def _load():
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def evaluate(rows):
+    tp = fp = fn = tn = 0
+    per_category = {c: [0, 0] for c in CATEGORIES}        # [found, total]
+    category_right = 0
+    misses, false_alarms = [], []
+    for row in rows:
+        got = assess(row["text"])
+        if row["crisis"]:
+            per_category[row["category"]][1] += 1
+            if got.crisis:
+                tp += 1
+                per_category[row["category"]][0] += 1
+                category_right += row["category"] in got.categories
+            else:
+                fn += 1
+                misses.append(row["text"])
+        elif got.crisis:
+            fp += 1
+            false_alarms.append((row["text"], got.matched))
+        else:
+            tn += 1
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return {
+        "n": len(rows), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "precision": precision, "recall": recall,
+        "per_category_recall": {c: (f / t if t else None, f, t) for c, (f, t) in per_category.items()},
+        "category_accuracy": category_right / tp if tp else None,
+        "misses": misses, "false_alarms": false_alarms,
+    }
+
+
+def report(result) -> str:
+    lines = [f"crisis detector on {result['n']} labelled messages: "
+             f"precision {result['precision']:.3f}, recall {result['recall']:.3f} "
+             f"(tp {result['tp']}, fp {result['fp']}, fn {result['fn']}, tn {result['tn']}); "
+             f"right category on {result['category_accuracy']:.3f} of the hits"]
+    for cat, (r, found, total) in result["per_category_recall"].items():
+        lines.append(f"  recall {cat:<15} {r:.3f} ({found}/{total})")
+    lines += [f"  MISSED: {t}" for t in result["misses"]]
+    lines += [f"  FALSE ALARM: {t}  <- {m}" for t, m in result["false_alarms"]]
+    return "\n".join(lines)
+
+
+def test_labelled_set_is_big_and_balanced_enough():
+    rows = _load()
+    crisis_rows = [r for r in rows if r["crisis"]]
+    assert len(rows) >= 200
+    assert len(crisis_rows) >= 80 and len(rows) - len(crisis_rows) >= 120
+    assert {r["category"] for r in crisis_rows} == set(CATEGORIES)
+    assert all(r.get("category") in CATEGORIES for r in crisis_rows)
+    assert len({r["text"] for r in rows}) == len(rows), "duplicate messages"
+
+
+def test_precision_and_recall_on_the_labelled_set():
+    result = evaluate(_load())
+    summary = report(result)
+    print("\n" + summary)   # shown with -s or -rP; the same figures are in docs/safety.md
+    assert result["recall"] >= RECALL_TARGET, summary
+    assert result["precision"] >= PRECISION_TARGET, summary
+    for cat, (r, _found, _total) in result["per_category_recall"].items():
+        assert r >= 0.9, summary   # no category may be left behind by the overall figure
+
+
+@pytest.mark.parametrize("text", [
+    "I want to end it all", "i want to kill myself", "I don't want to be here anymore",
+    "I dont want to be here anymore", "I do not want to be here any more", "everyone is better off without me",
+    "I'm going to take all my pills", "there is no reason to live", "I can't stop thinking about killing myself",
+    "I don't want to live anymore", "I'm cutting myself again", "I want to hurt myself", "I burn myself",
+    "I'm going to hurt him", "I'm going to kill them", "he hits me", "I'm not safe at home",
+    "she won't let me leave", "I'm being abused",
+])
+def test_named_phrasings_are_crises(text):
+    assert assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I would never hurt myself", "I'm not going to kill myself", "Im not gonna kill myself",
+    "I'm not suicidal", "I haven't self harmed in two years", "I don't want to die, I want to get better",
+])
+def test_negation_cancels(text):
+    assert not assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I can't stop thinking about killing myself", "I don't want to live anymore", "I'm not okay, I want to die",
+    "Not sure I want to be here anymore", "I'm not going to lie, I want to die", "No, I want to die",
+    "I'm not suicidal but I do want to die", "nobody would care if I killed myself",
+])
+def test_negation_inside_or_outside_scope_does_not_cancel(text):
+    assert assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "the nurse asked 'do you want to hurt yourself?'",
+    "the nurse asked \u2018do you want to hurt yourself?\u2019",
+    'my friend said "I want to die" in a film',
+    "My favourite song is \u201cI Want To Die\u201d",
+    "The doctor asked whether I'd thought about ending my life and I said no",
+    "Do you ever feel like you want to die? You can tell me",
+    "If you ever feel suicidal, call Samaritans",
+])
+def test_quotation_reporting_and_questions_to_others(text):
+    assert not assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I told my GP \"I want to kill myself\"", "I keep thinking 'I want to die'", '"I want to die." That is all I think',
+    "he said \"I'll kill you if you leave\"",
+])
+def test_quotes_the_person_owns_or_threats_reported_still_count(text):
+    assert assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "this pain is killing me", "I'm dying to try the new pump", "my feet are killing me",
+    "dying of boredom at the clinic", "kill the pain", "I could murder a cup of tea",
+    "the steroids are killing my sleep", "drop-dead gorgeous nurse", "I cut out sugar",
+    "overdosed on chocolate at Christmas", "my pills ran out, pharmacy closed",
+    "I nearly killed myself laughing", "I cut myself chopping onions", "the chemo will kill them",
+])
+def test_idioms_of_health_talk_are_not_crises(text):
+    assert not assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I want to kil myslef", "i wanna dieeeee", "I WANT TO KILL MYSELF", "I\u2019m going to kill myself",
+    "i dont wanna be alive", "feeling sucidal", "i want 2 die", "im gonna end it all", "wanna unalive myself",
+    "I want to k\u00eell myself",
+])
+def test_normalisation_typos_case_quotes_accents_repeats(text):
+    assert assess(text).crisis, text
+
+
+def test_categories_and_matched_entries():
+    result = assess("He hits me and I want to kill myself")
+    assert result.crisis and result.categories == ("suicide", "abuse")
+    assert "kill {SELF}" in result.matched
+    assert isinstance(result, CrisisAssessment)
+    assert assess("I'm going to hurt him").categories == ("harm_to_others",)
+    assert assess("I keep cutting myself").categories == ("self_harm",)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "\x01\x02", "'''", '"""', "12345", "\u200b", "a" * 20000])
+def test_odd_input_is_no_crisis_and_never_raises(text):
+    result = assess(text)
+    assert result == crisis.NO_CRISIS
+
+
+def test_the_text_is_never_altered():
+    text = "I want to KILL myself \u2019"
+    copy = str(text)
+    assess(text)
+    assert text == copy
+
+
+def test_lexicon_rejects_malformed_entries(tmp_path):
+    data = json.loads(crisis.LEXICON_PATH.read_text(encoding="utf-8"))
+    data["categories"]["suicide"].append("want to (die")
+    bad = tmp_path / "lexicon.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(crisis.LexiconError):
+        crisis.load_lexicon(bad)
+
+
+def test_every_lexicon_entry_can_fire_on_its_own_words():
+    """Guards against entries that the normaliser makes unreachable."""
+    lex = crisis.default_lexicon()
+    assert len(lex.entries) >= 200
