@@ -37,19 +37,20 @@ _NUMBER_INTENT = re.compile(
     r"\b(?:my (?:mobile |phone |cell |whatsapp )?(?:number|no\.?|num|digits)(?:\s+is|'s)\b|"
     r"(?:call|text|ring|phone|whatsapp|message|msg) me (?:on|at) (?:\+|\(?\d)|"
     r"here'?s my (?:mobile |phone )?number\b|(?:give|send) (?:you|u) my (?:mobile |phone )?number\b)", re.I)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])", re.I)
+# repetitions are bounded so that a long run like "a.a.a.a..." cannot make matching quadratic
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}(?![\w-])", re.I)
 _TLDS = (r"com|net|org|co\.uk|org\.uk|ac\.uk|nhs\.uk|gov\.uk|uk|io|ly|gg|info|biz|app|dev|ie|com\.au|"
          r"co\.nz|nz|eu|link|xyz|site|online|shop|blog|social|chat")
 _AT = r"(?:\s*[(\[{]at[)\]}]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[(\[{]dot[)\]}]\s*|\s+dot\s+|\.)"
 _EMAIL_SPELT = re.compile(
-    rf"(?<![\w'])[a-z0-9][\w.+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}(?:com|net|org|co|uk|ie|io|nhs)\b", re.I)
+    rf"(?<![\w'])[a-z0-9][\w.+-]{{0,63}}{_AT}[a-z0-9-]{{1,63}}(?:{_DOT}[a-z0-9-]{{1,63}}){{0,3}}{_DOT}(?:com|net|org|co|uk|ie|io|nhs)\b", re.I)
 _MAIL_PROVIDER_SPELT = re.compile(
-    rf"(?<![\w'])[a-z0-9][\w.+-]*{_AT}(?:gmail|googlemail|hotmail|outlook|yahoo|icloud|aol|btinternet|"
+    rf"(?<![\w'])[a-z0-9][\w.+-]{{0,63}}{_AT}(?:gmail|googlemail|hotmail|outlook|yahoo|icloud|aol|btinternet|"
     rf"protonmail|ymail)\b", re.I)
 _URL = re.compile(
     rf"\bhttps?://\S+|\bwww\.[a-z0-9-]+\S*|"
-    rf"(?<![\w@.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})(?![\w-])(?:/\S*)?", re.I)
+    rf"(?<![\w@.-])[a-z0-9][a-z0-9-]{{0,62}}(?:\.[a-z0-9-]{{1,63}}){{0,4}}\.(?:{_TLDS})(?![\w-])(?:/\S*)?", re.I)
 _AT_HANDLE = re.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{0,29}))(?![\w@])", re.I)
 # platforms whose names are also ordinary words ("line", "signal", "x") only count in a handle form
 _PLATFORM_STRONG = (r"whats\s?app|telegram|snap\s?chat|snap|insta(?:gram)?|facebook|fb|messenger|tik\s?tok|"

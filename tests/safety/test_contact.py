@@ -100,3 +100,12 @@ def test_text_is_not_altered():
     text = "call 07700 900123"
     find_contact_details(text)
     assert text == "call 07700 900123"
+
+
+@pytest.mark.parametrize("text", ["a." * 5000, "1." * 5000, "a-" * 5000 + ".com", "x@" * 5000, "a at " * 3000,
+                                  "0 " * 5000, "a" * 20000 + "@"])
+def test_pathological_input_is_fast(text):
+    import time
+    started = time.perf_counter()
+    find_contact_details(text)
+    assert time.perf_counter() - started < 0.5
