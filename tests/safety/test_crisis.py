@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.safety import crisis
+from services.safety import crisis, resources
 from services.safety.crisis import CATEGORIES, CrisisAssessment, assess
 
 LABELLED = Path(__file__).with_name("labelled_messages.jsonl")
@@ -182,7 +182,52 @@ def test_lexicon_rejects_malformed_entries(tmp_path):
         crisis.load_lexicon(bad)
 
 
-def test_every_lexicon_entry_can_fire_on_its_own_words():
-    """Guards against entries that the normaliser makes unreachable."""
+def test_lexicon_loads_with_every_category_covered():
     lex = crisis.default_lexicon()
     assert len(lex.entries) >= 200
+    assert {e.category for e in lex.entries} == set(CATEGORIES)
+
+
+# --- crisis resources (answered with every crisis hit) ---------------------------------------
+
+def _numbers(items):
+    return [i.get("phone") or i.get("text") for i in items]
+
+
+@pytest.mark.parametrize("region", [None, "", "GB", "gb", "GB-ENG", "GB-SCT", "GB-WLS", "UK", "United Kingdom"])
+def test_uk_default_resources(region):
+    items = resources.crisis_resources(region)
+    assert _numbers(items) == ["999", "111", "116 123", "Text SHOUT to 85258"]
+    assert any("samaritans.org" in i.get("url", "") for i in items)
+    assert all(set(i) <= {"name", "phone", "text", "url"} and i["name"] for i in items)
+
+
+def test_us_and_other_supported_regions():
+    us = resources.crisis_resources("US-CA")
+    assert {"988", "911"} <= set(_numbers(us))
+    assert "988" in resources.crisis_resources("CA")[1]["phone"]
+    assert "1737" in _numbers(resources.crisis_resources("NZ"))
+    assert "13 11 14" in _numbers(resources.crisis_resources("AU"))
+    assert "116 123" in _numbers(resources.crisis_resources("IE"))
+    assert "0808 808 8000" in _numbers(resources.crisis_resources("GB-NIR"))
+
+
+@pytest.mark.parametrize("region", ["FR", "DE-BY", "London", "??"])
+def test_unknown_region_gets_uk_list_and_local_emergency_line(region):
+    items = resources.crisis_resources(region)
+    assert _numbers(items)[:4] == ["999", "111", "116 123", "Text SHOUT to 85258"]
+    assert items[-1] == resources.LOCAL_EMERGENCY_LINE
+
+
+def test_overrides_by_country_or_region_and_fresh_copies():
+    mine = [{"name": "Breathing Space", "phone": "0800 83 85 87"}]
+    assert resources.crisis_resources("GB-SCT", {"GB-SCT": mine}) == mine
+    assert resources.crisis_resources("us", {"us": mine}) == mine
+    assert resources.crisis_resources(None, {"GB": mine}) == mine
+    assert resources.crisis_resources("GB-ENG", {"GB-SCT": mine})[0]["phone"] == "999"
+    got = resources.crisis_resources("GB")
+    got[0]["phone"] = "changed"
+    got.append({"name": "x"})
+    assert resources.crisis_resources("GB")[0]["phone"] == "999" and len(resources.crisis_resources("GB")) == 4
+    returned = resources.crisis_resources("FR", {"GB": mine})
+    assert returned[0] == mine[0] and returned[-1] == resources.LOCAL_EMERGENCY_LINE
