@@ -5,7 +5,7 @@ from api.extensions import per_user_and_ip
 from api.schemas.common import PageArgsSchema
 from api.schemas.messaging import (
     ConversationPageSchema, ConversationSchema, ConversationUpdateSchema, MessageCreateSchema, MessageEditSchema,
-    MessagePageSchema, MessageQuerySchema, MessageSchema, ReadSchema, SyncQuerySchema, SyncSchema,
+    MessagePageSchema, MessageQuerySchema, MessageSchema, ReadSchema, SentMessageSchema, SyncQuerySchema, SyncSchema,
 )
 from services import conversations, messages, sync
 
@@ -52,13 +52,13 @@ def list_messages(args, conversation_id):
 @jwt_required()
 @per_user_and_ip("MESSAGE_RATE_LIMIT")
 @blp.arguments(MessageCreateSchema)
-@blp.response(201, MessageSchema)
-@blp.alt_response(200, schema=MessageSchema, description="A retry: the message first sent with this client_msg_id")
+@blp.response(201, SentMessageSchema)
+@blp.alt_response(200, schema=SentMessageSchema, description="A retry: the message first sent with this client_msg_id")
 @blp.alt_response(403, description="Blocked, or no accepted connection for a direct message")
 def send_message(data, conversation_id):
     """Send a message; resending the same `client_msg_id` returns the original (200)."""
-    message, created = messages.send_message(current_user, conversation_id, **data)
-    return message, 201 if created else 200
+    sent = messages.send_message(current_user, conversation_id, **data)
+    return sent, 201 if sent.created else 200
 
 
 @blp.post("/conversations/<id:conversation_id>/read")

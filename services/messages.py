@@ -1,6 +1,7 @@
 """Messages: sent exactly once, numbered without gaps, edited briefly, deleted as tombstones."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import audit, blocks, changes, mentorships
+from services import audit, blocks, changes, mentorships, message_safety
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -18,24 +19,39 @@ from services.pagination import Page, decode_cursor, encode_cursor
 EDIT_WINDOW = timedelta(minutes=15)
 
 
-def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body: str) -> tuple[Message, bool]:
-    """Send a message; return it and whether it is new. A retry with the same `client_msg_id` returns
-    the original, even when two retries race."""
+@dataclass
+class SentMessage:
+    """The message, whether this request created it, and what the safety screening says to the sender."""
+
+    message: Message
+    created: bool
+    safety: dict | None = None   # crisis language: helplines, at once
+    warning: dict | None = None  # contact details early in a new relationship
+
+    def __getattr__(self, name):
+        return getattr(self.message, name)
+
+
+def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body: str) -> SentMessage:
+    """Send a message. A retry with the same `client_msg_id` returns the original (not created), even
+    when two retries race. Screened for crisis language, contact details and advice; never blocked."""
     conversation, member = access_conversation(sender, conversation_id)
     existing = _find_sent(conversation_id, sender.id, client_msg_id)
     if existing:
-        return existing, False
+        return SentMessage(existing, created=False)
     _check_may_send(sender, conversation)
     seq = _next_seq(conversation_id)  # takes the conversation's row lock until commit
     # A racing retry may have committed while we waited for the lock.
     existing = _find_sent(conversation_id, sender.id, client_msg_id)
     if existing:
         db.session.rollback()
-        return existing, False
+        return SentMessage(existing, created=False)
+    screening = message_safety.screen(body)
     message = Message(id=new_id(), conversation_id=conversation_id, seq=seq, sender_id=sender.id,
-                      client_msg_id=client_msg_id, body=body)
+                      client_msg_id=client_msg_id, body=body, labels=screening.labels)
     db.session.add(message)
     member.read_seq = seq  # your own message is read
+    safety, warning = message_safety.act_on_new_message(sender, conversation, message, screening)
     changes.record(Change(member_ids(conversation), "message", message.id, event="message.created", entity=message))
     try:
         db.session.commit()
@@ -44,8 +60,8 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
         existing = _find_sent(conversation_id, sender.id, client_msg_id)
         if existing is None:
             raise
-        return existing, False
-    return message, True
+        return SentMessage(existing, created=False)
+    return SentMessage(message, created=True, safety=safety, warning=warning)
 
 
 def list_messages(viewer: User, conversation_id: str, *, before_seq: int | None = None,
@@ -82,6 +98,7 @@ def edit_message(editor: User, message_id: str, *, body: str) -> Message:
     if utcnow() - message.created_at > EDIT_WINDOW:
         raise PermissionDeniedError("Messages can be edited for 15 minutes after sending.")
     message.body = body
+    message.labels = message_safety.labels_for(body)
     message.edited_at = utcnow()
     _record_update(message)
     db.session.commit()

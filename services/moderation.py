@@ -30,10 +30,10 @@ def report(reporter: User, *, target_type: str, target_id: str, reason: str, det
     return filed
 
 
-def raise_crisis_alert(message: Message, categories: tuple[str, ...]) -> Report:
-    """Called inside the send transaction: a high-severity alert, and on-call moderators pushed."""
-    alert = Report(reporter_id=None, source="crisis_detector", target_type="message", target_id=message.id,
-                   target_user_id=message.sender_id, reason="risk_to_self", details=",".join(categories),
+def raise_crisis_alert(*, target_type: str, target_id: str, person_id: str, categories: tuple[str, ...]) -> Report:
+    """Called inside the transaction that saves the text: a high-severity alert, on-call moderators pushed."""
+    alert = Report(reporter_id=None, source="crisis_detector", target_type=target_type, target_id=target_id,
+                   target_user_id=person_id, reason="risk_to_self", details=",".join(categories),
                    severity=Severity.HIGH)
     db.session.add(alert)
     db.session.flush()

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, tuple_, update
 
 from models import Condition, Connection, ConnectionStatus, SupportRequest, User, db, pair_key, utcnow
-from services import blocks, connections, notifications
+from services import blocks, connections, message_safety, notifications
 from services import conditions as condition_service
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.groups import GroupView, is_accredited_mentor, suggest_groups
@@ -48,6 +48,7 @@ class RequestView:
 
     request: SupportRequest
     suggestions: Suggestions | None = None
+    safety: dict | None = None  # crisis language in the topic: helplines, at once
 
     def __getattr__(self, name):
         return getattr(self.request, name)
@@ -73,9 +74,10 @@ def create_request(seeker: User, *, intent: str, duration: str, condition_id: st
                              topic=topic, urgency=urgency, status=OPEN)
     db.session.add(request)
     db.session.flush()
+    safety = message_safety.screen_request_topic(seeker, request.id, topic)
     suggestions = suggest(seeker, request)
     db.session.commit()
-    return RequestView(request, suggestions)
+    return RequestView(request, suggestions, safety)
 
 
 def suggest(seeker: User, request: SupportRequest) -> Suggestions:

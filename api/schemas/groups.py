@@ -1,10 +1,10 @@
 """Peer circles (groups) and support requests: the group end of the sliding scale."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from api.schemas.common import Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
-from api.schemas.messaging import ConnectionSchema, PersonRefSchema
+from api.schemas.messaging import ConnectionSchema, PersonRefSchema, SafetySchema
 
 NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 INTENTS = ["listen", "tips", "review", "one_to_one", "group"]
@@ -93,6 +93,13 @@ class SupportRequestSchema(Schema):
     closed_at = UTCDateTime(allow_none=True)
     suggestions = fields.Nested(SuggestionsSchema, allow_none=True,
                                 metadata={"description": "What the request is routed to; while open only."})
+    safety = fields.Nested(SafetySchema, metadata={"description": "Only when the topic reads as a crisis."})
+
+    @post_dump
+    def drop_empty_safety(self, data, **kwargs):
+        if data.get("safety") is None:
+            data.pop("safety", None)
+        return data
 
 
 class OpenSupportRequestSchema(Schema):

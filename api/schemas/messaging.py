@@ -1,7 +1,7 @@
 """Connections, conversations, messages, blocks and sync."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from api.schemas.common import Body, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
 from api.schemas.mentoring import MentorshipSchema
@@ -25,6 +25,35 @@ class MessageSchema(Schema):
     created_at = UTCDateTime()
     edited_at = UTCDateTime(allow_none=True)
     deleted = fields.Boolean()
+    labels = fields.List(fields.String())  # e.g. "experience_not_advice": show a reminder beside it
+
+
+class CrisisResourceSchema(Schema):
+    name = fields.String()
+    phone = fields.String()
+    text = fields.String()
+    url = fields.String()
+
+
+class SafetySchema(Schema):
+    crisis = fields.Boolean()
+    resources = fields.List(fields.Nested(CrisisResourceSchema))
+
+
+class ContactWarningSchema(Schema):
+    contact_details = fields.List(fields.String())
+    message = fields.String()
+
+
+class SentMessageSchema(MessageSchema):
+    """The sender's view of a message just sent: with what the safety screening has to say."""
+
+    safety = fields.Nested(SafetySchema)
+    warning = fields.Nested(ContactWarningSchema)
+
+    @post_dump
+    def drop_empty(self, data, **kwargs):
+        return {key: value for key, value in data.items() if key not in ("safety", "warning") or value is not None}
 
 
 class MemberSchema(Schema):
