@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from api.extensions import per_user_and_ip
 from api.schemas.moderation import (
-    AuditPageSchema, AuditQuerySchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
+    AuditPageSchema, AuditQuerySchema, FlagCountListSchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
     ReportReceiptSchema, ReportSchema, ResolveSchema,
 )
 from services import audit, moderation
@@ -45,6 +45,14 @@ def read_report(report_id):
 def resolve_report(data, report_id):
     """Moderators: dismiss, remove_content, warn, suspend_user or unsuspend (audited)."""
     return moderation.resolve(current_user, report_id, **data)
+
+
+@blp.get("/moderation/contact-flags")
+@jwt_required()
+@blp.response(200, FlagCountListSchema)
+def list_contact_flags():
+    """Moderators: people who shared contact details early in new relationships, most often first."""
+    return {"items": moderation.contact_flag_counts(current_user), "next_cursor": None}
 
 
 @blp.get("/admin/audit")

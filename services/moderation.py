@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import GroupMembership, Message, Report, ReportStatus, Role, Severity, User, UserRole, db, utcnow
+from models import (
+    GroupMembership, Message, Report, ReportStatus, Role, SafetyFlag, Severity, User, UserRole, db, utcnow,
+)
 from services import accounts, audit, groups, notifications, profiles, realtime
 from services.conversations import access_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -85,6 +87,27 @@ def resolve(moderator: User, report_id: str, *, action: str, note: str | None = 
     if action == "suspend_user" and found.target_user_id:
         realtime.disconnect_user(found.target_user_id)
     return found
+
+
+@dataclass
+class FlagCount:
+    user_id: str
+    display_name: str
+    count: int
+    conversations: int
+    last_at: object
+
+
+def contact_flag_counts(moderator: User, *, limit: int = 50) -> list[FlagCount]:
+    """Who shares contact details early in new relationships, most often first (a grooming signal)."""
+    _require_staff(moderator)
+    rows = db.session.execute(
+        select(SafetyFlag.user_id, User.display_name, func.count(), func.count(SafetyFlag.conversation_id.distinct()),
+               func.max(SafetyFlag.created_at))
+        .join(User, User.id == SafetyFlag.user_id).where(SafetyFlag.kind == "contact_details")
+        .group_by(SafetyFlag.user_id, User.display_name)
+        .order_by(func.count().desc(), func.max(SafetyFlag.created_at).desc()).limit(limit))
+    return [FlagCount(*row) for row in rows]
 
 
 def _dismiss(moderator: User, found: Report, note: str | None) -> None:

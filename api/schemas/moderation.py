@@ -64,5 +64,18 @@ class AuditQuerySchema(PageArgsSchema):
     pass
 
 
+class FlagCountSchema(Schema):
+    user_id = fields.String()
+    display_name = fields.String()
+    count = fields.Integer()
+    conversations = fields.Integer()
+    last_at = UTCDateTime()
+
+
+class FlagCountListSchema(Schema):
+    items = fields.List(fields.Nested(FlagCountSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")
 AuditPageSchema = page_schema(AuditEntrySchema, "AuditPage")

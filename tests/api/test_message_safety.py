@@ -85,3 +85,14 @@ def test_a_support_request_in_crisis_words_gets_helplines_and_alerts_moderators(
     calm = client.post(f"{API}/support-requests", json={"intent": "tips", "duration": "one_off",
                                                         "topic": "tips for hypos at night"}, headers=seeker.headers)
     assert "safety" not in calm.json
+
+
+def test_moderators_see_who_shares_contact_details_early_and_how_often(client, people):
+    moderator = people.make(roles=("moderator",))
+    a = people.make(display_name="Sharer")
+    for other in (people.make(), people.make()):
+        send(client, a, befriend(client, a, other), "add me on whatsapp 07700 900123")
+    assert client.get(f"{API}/moderation/contact-flags", headers=a.headers).status_code == 403
+    counts = client.get(f"{API}/moderation/contact-flags", headers=moderator.headers).json["items"]
+    assert [(c["user_id"], c["display_name"], c["count"], c["conversations"]) for c in counts] == [
+        (a.id, "Sharer", 2, 2)]
