@@ -366,3 +366,12 @@ class Outcome:
     section: str
     results: list[Result] = field(default_factory=list)
     targets_met: bool = True
+
+
+def git_revision() -> str:
+    """The revision a benchmark ran on (`-dirty` when the tree had uncommitted changes)."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

@@ -20,7 +20,6 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -500,7 +499,7 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
     lines = [
         "## Matching (issue 5)", "",
         f"Run {now:%Y-%m-%d %H:%M} UTC, {'**quick mode**, ' if quick else ''}{duration:g} s per wrk measurement; "
-        f"revision `{git_revision()}`; Python {platform.python_version()}; whole run {elapsed:.0f} s.", "",
+        f"revision `{h.git_revision()}`; Python {platform.python_version()}; whole run {elapsed:.0f} s.", "",
         f"- Data: {patients:,} patients and {mentors:,} approved mentors ({counts['users']:,} users, "
         f"{counts['user_conditions']:,} `user_conditions`, {counts['user_roles']:,} `user_roles`), inserted with "
         "SQLAlchemy Core executemany into a freshly migrated database: "
@@ -529,14 +528,6 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
               f"Checks: {unexpected} unexpected statuses or socket errors under wrk."]
     return h.Outcome(NAME, "\n".join(lines), [r for m in measured for r in m["results"]],
                      targets_met=all(met for _t, met, _v in targets) and unexpected == 0)
-
-
-def git_revision() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=h.ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,14 +103,6 @@ def check_conversation(client: h.Client, user: dict, conversation_id: str, creat
     return {"ok": ok, "text": text}
 
 
-def git_revision() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=h.ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def run(quick: bool = False) -> h.Outcome:
     duration = 2.0 if quick else 8.0
     warmup = 1.0
@@ -207,7 +199,7 @@ def run(quick: bool = False) -> h.Outcome:
         "## Messaging (issue 3)",
         "",
         f"Run {now:%Y-%m-%d %H:%M} UTC, {'**quick mode**, ' if quick else ''}{duration:g} s per measurement after a "
-        f"{warmup:g} s warm-up per endpoint; revision `{git_revision()}`; Python {platform.python_version()}; "
+        f"{warmup:g} s warm-up per endpoint; revision `{h.git_revision()}`; Python {platform.python_version()}; "
         f"{wrk_version}; whole run {elapsed:.0f} s.",
         "",
         f"- Served by `gunicorn {' '.join(arg for arg in h.GUNICORN_ARGS if arg not in ('--log-level', 'warning'))}` "

@@ -328,7 +328,7 @@ def run(quick: bool = False, profile: bool = False) -> h.Outcome:
     now = datetime.now(timezone.utc)
     lines = [
         "## Push outbox (issue 4)", "",
-        f"Run {now:%Y-%m-%d %H:%M} UTC, {'**quick mode**, ' if quick else ''}revision `{git_revision()}`; "
+        f"Run {now:%Y-%m-%d %H:%M} UTC, {'**quick mode**, ' if quick else ''}revision `{h.git_revision()}`; "
         f"Python {platform.python_version()}; firebase-admin {firebase_version()}; whole run {elapsed:.0f} s.", "",
         f"- Data: {notifications:,} notifications (4 in 5 `message`, 1 in 5 `connection_request`) for "
         f"{DEVICES:,} devices ({DEVICES // DEVICES_PER_USER:,} users with {DEVICES_PER_USER} devices each, "
@@ -380,14 +380,6 @@ def firebase_version() -> str:
         return firebase_admin.__version__
     except Exception:
         return "?"
-
-
-def git_revision() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=h.ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
