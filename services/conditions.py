@@ -13,7 +13,7 @@ def search_conditions(*, q: str | None = None, limit: int = 20, cursor: str | No
     """Conditions whose name or synonyms contain `q`, alphabetically."""
     stmt = select(Condition).order_by(Condition.name, Condition.id)
     if q and q.strip():
-        pattern = f"%{_escape_like(folded(q.strip()))}%"
+        pattern = f"%{escape_like(folded(q.strip()))}%"
         stmt = stmt.where(Condition.search_text.like(pattern, escape="\\"))
     after = decode_cursor("conditions", cursor)
     if after:
@@ -41,7 +41,8 @@ def folded(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """Make `text` match literally inside a LIKE pattern (with escape='\\')."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

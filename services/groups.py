@@ -87,7 +87,7 @@ def list_groups(viewer: User, *, condition_id: str | None = None, q: str | None 
     if condition_id:
         stmt = stmt.where(Group.condition_id == condition_id)
     if q and q.strip():
-        stmt = stmt.where(Group.name.ilike(f"%{_escape_like(q.strip())}%", escape="\\"))
+        stmt = stmt.where(Group.name.ilike(f"%{condition_service.escape_like(q.strip())}%", escape="\\"))
     after = decode_cursor("groups", cursor)
     if after:
         stmt = stmt.where(tuple_(Group.name, Group.id) > tuple_(*after))
@@ -315,6 +315,3 @@ def _tell_hosts(group: Group, type_: str, data: dict[str, str]) -> None:
     for host in hosts:
         notifications.notify(host, type_, data)
 
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

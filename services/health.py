@@ -1,10 +1,12 @@
 """Readiness: do the engines this process depends on answer?"""
 from __future__ import annotations
 
+import redis
 from flask import current_app
 from sqlalchemy import text
 
 from models import db
+from services.redis_client import redis_client
 
 
 def dependency_status() -> dict[str, str]:
@@ -26,10 +28,8 @@ def _check_database() -> str:
 
 
 def _check_redis(url: str) -> str:
-    import redis
-
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        redis_client(url).ping()
         return "ok"
     except redis.RedisError:
         return "unavailable"
