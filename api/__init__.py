@@ -77,12 +77,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import (
-        accounts, blocks, conditions, connections, conversations, devices, groups, health, mentoring, moderation,
-        password_reset, support_requests, users,
+        accounts, blocks, check_ins, conditions, connections, conversations, devices, groups, health, mentoring,
+        moderation, organisations, outcomes, password_reset, resources, support_requests, users,
     )
 
     for module in (health, accounts, password_reset, users, conditions, connections, conversations, blocks, devices,
-                   mentoring, groups, support_requests, moderation):
+                   mentoring, groups, support_requests, moderation, organisations, resources, check_ins, outcomes):
         api.register_blueprint(module.blp)
 
 

@@ -21,6 +21,11 @@ from models.mentoring import (  # noqa: E402
 from models.circle import Group, GroupMembership, SupportRequest  # noqa: E402
 from models.moderation import AuditEntry, Report, ReportStatus, SafetyFlag, Severity  # noqa: E402
 from models.password_reset import PasswordResetToken  # noqa: E402
+from models.programme import (  # noqa: E402
+    MembershipRole, Organisation, OrganisationKind, OrganisationMember, ReferralCode,
+)
+from models.resource import EvidenceLevel, Resource, ResourceCondition, ResourceStatus  # noqa: E402
+from models.checkin import CheckIn, CheckInReminder  # noqa: E402
 
 __all__ = [
     "db", "Base", "new_id", "utcnow",
@@ -34,4 +39,7 @@ __all__ = [
     "MentorshipStatus", "Group", "GroupMembership", "SupportRequest",
     "AuditEntry", "Report", "ReportStatus", "SafetyFlag", "Severity",
     "PasswordResetToken",
+    "MembershipRole", "Organisation", "OrganisationKind", "OrganisationMember", "ReferralCode",
+    "EvidenceLevel", "Resource", "ResourceCondition", "ResourceStatus",
+    "CheckIn", "CheckInReminder",
 ]

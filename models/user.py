@@ -58,6 +58,8 @@ class User(db.Model):
     health_consent_withdrawn_at: Mapped[datetime | None]
     # Head of this person's change stream (see StreamChange); only services.changes moves it.
     stream_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "network" (default: the larger network of peer support) or "programme" (only people in my programmes).
+    matching_scope: Mapped[str] = mapped_column(String(16), default="network", server_default="network")
 
     # Loaded on first use: most requests never ask for roles, and users are loaded in bulk.
     role_rows: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
