@@ -7,6 +7,7 @@ from pathlib import Path
 import flask_swagger_ui
 from flask import Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from api import presence  # noqa: F401 - its Socket.IO handlers must exist before any init_app
@@ -54,7 +55,16 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     register_request_log(app)
     register_security(app)
     register_commands(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx, take the client address and scheme from the last TRUSTED_PROXIES hops of
+    X-Forwarded-For/-Proto; wraps the whole app (Socket.IO included), so it goes last."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

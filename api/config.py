@@ -62,6 +62,9 @@ class Config:
     MENTORSHIP_REMINDER_HOURS = _env_int("MENTORSHIP_REMINDER_HOURS", 24)
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 256 * 1024)
+    # Proxies in front that append X-Forwarded-For/-Proto (1 = nginx alone). 0 trusts none: a client
+    # could otherwise name any address and dodge the per-address rate limits (docs/deploy.md).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     CORS_ORIGINS = _env_list("CORS_ORIGINS")  # browser origins allowed to call the API; none by default
 
     PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 30)
