@@ -1,8 +1,11 @@
 """Where a request's time goes, in process: SQL statements per request and a cProfile of the app's own
-functions, for the three requests the messaging benchmark measures. Not a load benchmark (run_all.py
-skips it); deterministic, so it also works on a noisy machine.
+functions (or a pyinstrument call tree), for the requests the messaging benchmark measures. Not a load
+benchmark (run_all.py skips it); deterministic, so it also works on a noisy machine.
 
-    .venv/bin/python bench/profile_requests.py [send|list|page ...] [--requests 300]
+    .venv/bin/python bench/profile_requests.py [send|list|page|sync|since ...] [--requests 300] [--pyinstrument]
+
+`sync` is the full `/sync` snapshot and `since` an incremental `/sync?since=` with a few changes, both
+for a user with 200 conversations of 5 messages each.
 
 Uses Flask's test client on a fresh, migrated SQLite database in a temp dir (the test client's own
 cost is included in the totals, not in the app functions listed).
@@ -29,10 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="*", metavar="send|list|page")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--pyinstrument", action="store_true", help="a pyinstrument call tree instead of cProfile")
     args = parser.parse_args(argv)
-    args.which = args.which or ["send", "list", "page"]
-    if set(args.which) - {"send", "list", "page"}:
-        parser.error("choose among send, list, page")
+    kinds = ["send", "list", "page", "sync", "since"]
+    args.which = args.which or kinds
+    if set(args.which) - set(kinds):
+        parser.error(f"choose among {', '.join(kinds)}")
 
     tmp = Path(tempfile.mkdtemp(prefix="peerless-profile-"))
     try:
@@ -69,13 +74,21 @@ def main(argv: list[str] | None = None) -> int:
 
         a, b, lister = register("a"), register("b"), register("list")
         conversation = connect(a, b)
+        peers = []
         for i in range(200):
             peer = register(f"peer{i}")
-            send_from(peer, connect(peer, lister))
+            peers.append((peer, connect(peer, lister)))
+            for _ in range(5):
+                send_from(peer, peers[-1][1])
+        since = client.get("/api/v1/sync", headers=lister[1]).json["next_since"]
+        for peer, peer_conversation in peers[:5]:  # a few changes after the token
+            send_from(peer, peer_conversation)
         requests = {
             "send": lambda: send_from(a, conversation),
             "list": lambda: client.get("/api/v1/conversations", headers=lister[1]),
             "page": lambda: client.get(f"/api/v1/conversations/{conversation}/messages?limit=50", headers=a[1]),
+            "sync": lambda: client.get("/api/v1/sync", headers=lister[1]),
+            "since": lambda: client.get(f"/api/v1/sync?since={since}", headers=lister[1]),
         }
         statements: list[str] = []
         with app.app_context():
@@ -90,6 +103,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n==== {name}: {len(statements)} SQL statements in one request")
             for text, n in collections.Counter(s[:110] for s in statements).most_common():
                 print(f"  {n:>3} × {text}")
+            import time
+            t0 = time.perf_counter()
+            for _ in range(args.requests):
+                call()
+            print(f"  {args.requests} requests, {(time.perf_counter() - t0) * 1000 / args.requests:.2f} ms each "
+                  "without a profiler")
+            if args.pyinstrument:
+                from pyinstrument import Profiler
+                profiler = Profiler(interval=0.0002)
+                profiler.start()
+                for _ in range(args.requests):
+                    call()
+                profiler.stop()
+                print(f"  {args.requests} requests, {profiler.last_session.duration * 1000 / args.requests:.2f} ms "
+                      "each under pyinstrument:")
+                print(profiler.output_text(unicode=True, show_all=False, short_mode=False))
+                continue
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(args.requests):

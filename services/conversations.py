@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select, tuple_, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, lazyload
 
 from models import (
     Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
@@ -44,14 +44,25 @@ def open_direct_conversation(user_a: str, user_b: str) -> Conversation:
     return conversation
 
 
+def with_members(path):
+    """Loader options below a conversation `path`: all its members in one more query, each with only
+    the name a view shows (whole user rows, JSON settings and all, were most of a list's cost)."""
+    return path.selectinload(Conversation.members).joinedload(ConversationMember.user).load_only(User.display_name)
+
+
+def viewer_memberships():
+    """The viewer's own membership rows, ready for `views_for` in the same query: their conversation
+    joined (the caller joins `Conversation`) and the viewer's user not joined again on every row."""
+    return select(ConversationMember).join(Conversation).options(
+        lazyload(ConversationMember.user), with_members(contains_eager(ConversationMember.conversation)))
+
+
 def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = None) -> Page[ConversationMember]:
     """The viewer's memberships, most recent activity first."""
     stmt = (
-        select(ConversationMember).join(Conversation)
+        viewer_memberships()
         .where(ConversationMember.user_id == viewer.id, ConversationMember.left_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-        # The page's conversations come with the join, and all their members in one more query.
-        .options(contains_eager(ConversationMember.conversation).selectinload(Conversation.members))
     )
     after = decode_cursor("conversations", cursor)
     if after:

@@ -11,7 +11,7 @@ from models import (
     Connection, ConnectionStatus, Conversation, ConversationMember, Mentorship, Message, Notification, StreamChange,
     User, db,
 )
-from services.conversations import ConversationView, views_for
+from services.conversations import ConversationView, viewer_memberships, views_for
 from services.errors import BadTokenError
 
 SNAPSHOT_CONVERSATIONS = 50
@@ -46,7 +46,7 @@ def sync(viewer: User, *, since: str | None = None) -> SyncResult:
 def _snapshot(viewer_id: str) -> SyncResult:
     head = db.session.scalar(select(User.stream_position).where(User.id == viewer_id))
     memberships = list(db.session.scalars(
-        select(ConversationMember).join(ConversationMember.conversation)
+        viewer_memberships()
         .where(ConversationMember.user_id == viewer_id, ConversationMember.left_at.is_(None))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
         .limit(SNAPSHOT_CONVERSATIONS)
@@ -56,7 +56,7 @@ def _snapshot(viewer_id: str) -> SyncResult:
         next_since=_encode(viewer_id, head),
         conversations=views_for(memberships),
         messages=_latest_messages(conversation_ids),
-        read_positions=_read_positions_in(conversation_ids),
+        read_positions=_read_positions_in(memberships),
         connections=list(db.session.scalars(select(Connection).where(
             or_(Connection.requester_id == viewer_id, Connection.addressee_id == viewer_id),
             Connection.status != ConnectionStatus.CANCELLED))),
@@ -83,13 +83,13 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
     # A message or read receipt also changes its conversation's last message and unread counts.
     touched = dict.fromkeys([*ids.get("conversation", []), *(m.conversation_id for m in changed_messages),
                              *(key.split(":", 1)[0] for key in ids.get("read", []))])
-    memberships = list(db.session.scalars(select(ConversationMember).where(
+    memberships = list(db.session.scalars(viewer_memberships().where(
         ConversationMember.user_id == viewer_id, ConversationMember.conversation_id.in_(list(touched)))))
     return SyncResult(
         next_since=_encode(viewer_id, entries[-1].position if entries else position),
         has_more=len(entries) == MAX_CHANGES,
         messages=changed_messages,
-        read_positions=_read_positions_in(list(touched)),
+        read_positions=_read_positions_in(memberships),
         conversations=views_for(memberships),
         connections=_by_ids(Connection, Connection.id, ids.get("connection", []), order=Connection.updated_at),
         mentorships=_by_ids(Mentorship, Mentorship.id, ids.get("mentorship", []), order=Mentorship.updated_at),
@@ -111,11 +111,9 @@ def _latest_messages(conversation_ids: list[str]) -> list[Message]:
                                    .order_by(Message.conversation_id, Message.seq)))
 
 
-def _read_positions_in(conversation_ids: list[str]) -> list[ConversationMember]:
-    if not conversation_ids:
-        return []
-    return list(db.session.scalars(select(ConversationMember).where(
-        ConversationMember.conversation_id.in_(conversation_ids), ConversationMember.left_at.is_(None))))
+def _read_positions_in(memberships: list[ConversationMember]) -> list[ConversationMember]:
+    """Everyone's read position in these conversations: their members are loaded already."""
+    return [member for m in memberships for member in m.conversation.members if member.left_at is None]
 
 
 def _by_ids(model, id_column, ids: list[str], *, order):
