@@ -43,6 +43,9 @@ class Config:
     REQUEST_RATE_LIMIT_PER_IP = os.environ.get("REQUEST_RATE_LIMIT_PER_IP", "300 per hour")
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "20 per hour")
     REPORT_RATE_LIMIT_PER_IP = os.environ.get("REPORT_RATE_LIMIT_PER_IP", "200 per hour")
+    # Redeeming referral codes: enough for a few typos, far too few to guess a code (docs/decisions.md).
+    REFERRAL_RATE_LIMIT = os.environ.get("REFERRAL_RATE_LIMIT", "10 per hour; 30 per day")
+    REFERRAL_RATE_LIMIT_PER_IP = os.environ.get("REFERRAL_RATE_LIMIT_PER_IP", "100 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
@@ -98,6 +101,7 @@ class TestConfig(Config):
     MESSAGE_RATE_LIMIT = MESSAGE_RATE_LIMIT_PER_IP = "10000 per minute"
     REQUEST_RATE_LIMIT = REQUEST_RATE_LIMIT_PER_IP = "10000 per minute"
     REPORT_RATE_LIMIT = REPORT_RATE_LIMIT_PER_IP = "10000 per minute"
+    REFERRAL_RATE_LIMIT = REFERRAL_RATE_LIMIT_PER_IP = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 
