@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export PEERLESS_ENV ?= development
 
-.PHONY: run test install migrate seed-demo bench clean
+.PHONY: run test install migrate seed-demo bench fault soak clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: install  ## the whole suite; exit code 5 (no tests ran) fails like any oth
 
 bench: install  ## run every benchmark under bench/ and rewrite docs/performance.md
 	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+# Need PostgreSQL and Redis (DATABASE_URL, REDIS_URL; `bash .ci/services.sh start` gives both on 127.0.0.1).
+fault: install  ## fault and load test: SIGKILL an API process and a push worker under load, then verify (~3 min)
+	$(PY) bench/fault_load.py $(FAULT_ARGS)
+
+soak: install  ## the same test for 10 minutes: memory and latency over time, into docs/performance.md
+	$(PY) bench/fault_load.py --soak --write-doc $(FAULT_ARGS)
 
 seed-demo: migrate
 	$(VENV)/bin/flask --app wsgi seed-demo

@@ -1,0 +1,907 @@
+"""Fault and load test (issue 9): phones send messages through two API processes while one API process
+and one push worker are killed with SIGKILL and restarted; afterwards nothing acknowledged may be lost,
+duplicated or left without its push.
+
+    DATABASE_URL=postgresql+psycopg://... REDIS_URL=redis://... \\
+        .venv/bin/python bench/fault_load.py [--duration 45] [--soak] [--write-doc]      (`make fault`, `make soak`)
+
+On 127.0.0.1: a fresh PostgreSQL database of its own (`peerless_fault`, on the server of DATABASE_URL), its
+own Redis database number (FAULT_REDIS_DB of the server in REDIS_URL, flushed before and after), two gunicorn
+API processes, two `flask push-worker` processes and a fake FCM (a subprocess of this script, the `fake-fcm`
+subcommand) that records every push it receives. The push workers run the real firebase-admin with a
+service-account file whose token_uri points at the fake, and FCM_ENDPOINT at the same fake.
+
+Phones are threads, one per seeded person. Each sends messages with a fresh client_msg_id to either API
+process at random; a connection error, timeout or 5xx is retried with the SAME client_msg_id on the other
+process, and now and then a success is replayed (the phone "did not see" the answer) and must come back
+200 with the same message. Chaos: the whole process group of one API process and of one push worker gets
+SIGKILL at a random moment, and is restarted a moment later.
+
+Checks, after the outbox has drained (pure functions below, unit-tested by tests/test_fault_verifier.py):
+- every acknowledged message exists exactly once (conversation, sender, client_msg_id), with its id and seq;
+- seqs in each conversation are 1..n without gaps, and `conversations.last_seq` = n;
+- each device of each other member got at least one push per message (duplicates counted and reported);
+- no push is left pending or dead-lettered;
+- no request failed (5xx, connection error, timeout, unexpected 4xx) except requests in flight on a process
+  at the moment it was killed, or sent to it while it was down and restarting.
+Exit status 0 only when every check passes. Everything is bounded by a wall-clock limit; every process is
+started in its own session and killed in `finally`.
+
+Not a benchmark for run_all.py (no NAME/run): it checks correctness under faults; `--soak` adds memory
+(RSS per process) and latency (p50/p95/p99 per interval) over a longer run.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h  # noqa: E402
+
+DB_NAME = "peerless_fault"
+FAULT_REDIS_DB = 11          # a Redis database number of our own on the shared server
+PEOPLE = 20                  # ten pairs; the first six also share a circle
+CIRCLE_SIZE = 6
+MAX_ATTEMPTS = 6             # per message: the first try plus retries alternating between the processes
+REQUEST_TIMEOUT = 10.0
+REPLAY_PROBABILITY = 0.05    # resend a message that already succeeded
+LEASE_SECONDS = 120          # services.push_worker.PushWorker's default lease: a killed worker's rows wait this long
+WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appointment", "sleep", "coffee",
+         "music", "friend", "slowly", "today", "weekend", "kind", "laugh", "quiet", "book", "sunny")
+INFLIGHT_SLACK = 0.05        # seconds: clock reads around a kill are not atomic with the signal
+
+
+# ---------------------------------------------------------------- records and pure verification
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP request a phone made. `outcome` is the status code, or refused/reset/timeout/error."""
+    instance: str
+    started: float
+    ended: float
+    outcome: int | str
+
+    @property
+    def ok(self) -> bool:
+        return isinstance(self.outcome, int) and 200 <= self.outcome < 300
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A process killed at `killed_at` and answering again from `ready_at` (None: never came back)."""
+    instance: str
+    killed_at: float
+    ready_at: float | None
+
+
+@dataclass(frozen=True)
+class Ack:
+    """A 2xx answer to a send: what the phone now believes exists."""
+    conversation_id: str
+    sender_id: str
+    client_msg_id: str
+    message_id: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: str
+    conversation_id: str
+    sender_id: str
+    client_msg_id: str
+    seq: int
+
+
+def excused(attempt: Attempt, outages: list[Outage]) -> bool:
+    """A failed request is excused only if its process was killed while it was in flight, or if it was sent
+    while that process was down or restarting."""
+    for outage in outages:
+        if outage.instance != attempt.instance:
+            continue
+        in_flight = attempt.started - INFLIGHT_SLACK <= outage.killed_at <= attempt.ended + INFLIGHT_SLACK
+        back = outage.ready_at if outage.ready_at is not None else float("inf")
+        while_down = outage.killed_at <= attempt.started <= back
+        if in_flight or while_down:
+            return True
+    return False
+
+
+def unexcused_failures(attempts: list[Attempt], outages: list[Outage]) -> list[Attempt]:
+    """Every request that neither succeeded nor is excused by a kill: 5xx, 4xx, connection errors, timeouts."""
+    return [a for a in attempts if not a.ok and not excused(a, outages)]
+
+
+def verify_messages(acks: list[Ack], rows: list[MessageRow], last_seqs: dict[str, int]) -> list[str]:
+    """Violations: acknowledged messages missing, duplicated or changed; gaps in seqs; last_seq out of step."""
+    problems: list[str] = []
+    by_key: dict[tuple[str, str, str], list[MessageRow]] = collections.defaultdict(list)
+    for row in rows:
+        by_key[(row.conversation_id, row.sender_id, row.client_msg_id)].append(row)
+    for key, found in by_key.items():
+        if len(found) > 1:
+            problems.append(f"client_msg_id {key[2]} stored {len(found)} times in conversation {key[0]}")
+    for ack in acks:
+        found = by_key.get((ack.conversation_id, ack.sender_id, ack.client_msg_id), [])
+        if not found:
+            problems.append(f"acknowledged message {ack.message_id} (client_msg_id {ack.client_msg_id}) is missing")
+        elif found[0].id != ack.message_id or found[0].seq != ack.seq:
+            problems.append(f"acknowledged message {ack.message_id} seq {ack.seq} is stored as "
+                            f"{found[0].id} seq {found[0].seq}")
+    seqs: dict[str, list[int]] = collections.defaultdict(list)
+    for row in rows:
+        seqs[row.conversation_id].append(row.seq)
+    for conversation_id in sorted(set(seqs) | set(last_seqs)):
+        got = sorted(seqs.get(conversation_id, []))
+        if got != list(range(1, len(got) + 1)):
+            problems.append(f"conversation {conversation_id}: seqs are not 1..{len(got)} ({describe_gaps(got)})")
+        if last_seqs.get(conversation_id, 0) != len(got):
+            problems.append(f"conversation {conversation_id}: last_seq {last_seqs.get(conversation_id, 0)} "
+                            f"but {len(got)} messages")
+    return problems
+
+
+def describe_gaps(seqs: list[int]) -> str:
+    counts = collections.Counter(seqs)
+    repeated = sorted(s for s, n in counts.items() if n > 1)
+    missing = sorted(set(range(1, max(seqs, default=0) + 1)) - set(counts))
+    return f"missing {missing[:10]}, repeated {repeated[:10]}"
+
+
+def expected_pushes(rows: list[MessageRow], members: dict[str, set[str]],
+                    tokens: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """(device token, message id) for every device of every member of the conversation but the sender."""
+    return {(token, row.id) for row in rows for user_id in members.get(row.conversation_id, set())
+            if user_id != row.sender_id for token in tokens.get(user_id, [])}
+
+
+@dataclass
+class PushCheck:
+    expected: int
+    missing: list[tuple[str, str]]
+    duplicates: int                     # pushes beyond the first for the same (token, message)
+    duplicated_pairs: int
+    unexpected: list[tuple[str, str]]   # pushed, but for no message and device we know of
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def verify_pushes(expected: set[tuple[str, str]], received: collections.Counter) -> PushCheck:
+    return PushCheck(
+        expected=len(expected),
+        missing=sorted(expected - set(received)),
+        duplicates=sum(n - 1 for key, n in received.items() if key in expected and n > 1),
+        duplicated_pairs=sum(1 for key, n in received.items() if key in expected and n > 1),
+        unexpected=sorted(set(received) - expected),
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
+    return ordered[int(rank) - 1]
+
+
+def latency_by_interval(attempts: list[Attempt], start: float, interval: float) -> list[dict]:
+    """Successful requests bucketed by the interval they ended in: count, p50/p95/p99 in ms."""
+    buckets: dict[int, list[float]] = collections.defaultdict(list)
+    for a in attempts:
+        if a.ok:
+            buckets[int((a.ended - start) // interval)].append((a.ended - a.started) * 1000)
+    return [{"t": (i + 1) * interval, "n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95),
+             "p99": percentile(v, 99)} for i, v in sorted(buckets.items())]
+
+
+# ---------------------------------------------------------------- the fake FCM (a subprocess)
+
+def serve_fake_fcm(port: int, record: Path) -> None:
+    """FCM v1 send + OAuth token endpoint; appends {"token", "type", "message_id"} per push to `record`."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    lock = threading.Lock()
+    out = open(record, "a", buffering=1)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/token":
+                self.reply({"access_token": "fault-test", "expires_in": 3600, "token_type": "Bearer"})
+                return
+            message = json.loads(raw)["message"]
+            data = message.get("data") or {}
+            with lock:
+                out.write(json.dumps({"token": message.get("token"), "type": data.get("type"),
+                                      "message_id": data.get("message_id")}) + "\n")
+            self.reply({"name": f"projects/demo/messages/{uuid.uuid4().hex}"})
+
+        def reply(self, body: dict) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    ThreadingHTTPServer.request_queue_size = 1024   # send_each opens up to 500 connections at once
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
+    out.close()
+
+
+def read_pushes(record: Path) -> collections.Counter:
+    """(token, message id) -> times pushed, for message pushes only."""
+    received: collections.Counter = collections.Counter()
+    for line in record.read_text().splitlines():
+        push = json.loads(line)
+        if push["type"] == "message":
+            received[(push["token"], push["message_id"])] += 1
+    return received
+
+
+def write_service_account(path: Path, fcm_port: int) -> None:
+    """A service-account file with a fresh local key whose token_uri is the fake (FIREBASE.md §1)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "demo", "private_key_id": "fault", "private_key": pem,
+        "client_email": "fault@demo.iam.gserviceaccount.com", "client_id": "1",
+        "token_uri": f"http://127.0.0.1:{fcm_port}/token",
+    }))
+
+
+# ---------------------------------------------------------------- processes
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Proc:
+    """A command in its own session (so SIGKILL of the group reaches every child), restartable."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log_dir: Path, port: int | None = None):
+        self.name, self.command, self.env, self.port = name, command, env, port
+        self.log_path = log_dir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> "Proc":
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.command, cwd=h.ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self.starts += 1
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """API processes: until /readyz answers 200 (the restarted process serves again)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/readyz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole group: the master and its workers die at once, as in a crash."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        self.proc = None
+
+    def rss_mb(self) -> float:
+        """Resident memory of the serving process: gunicorn's largest worker (the master's pages are shared
+        with it after fork, so a sum would count them twice), else the process itself."""
+        if self.proc is None:
+            return 0.0
+        children = h._children(self.proc.pid)
+        return max(_rss_kb(pid) for pid in children or [self.proc.pid]) / 1024
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """The deployment's gunicorn config when it exists (issue 9), else one gthread worker per process."""
+    base = [str(h.GUNICORN), "-b", f"127.0.0.1:{port}"]
+    if (h.ROOT / "api" / "gunicorn_config.py").exists():
+        return [*base, "-c", "python:api.gunicorn_config", "wsgi:app"]
+    return [*base, "-w", "1", "-k", "gthread", "--threads", "32", "--log-level", "warning", "wsgi:app"]
+
+
+def own_database_url(database_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        raise SystemExit("DATABASE_URL must point at PostgreSQL")
+    return url.set(database=DB_NAME).render_as_string(hide_password=False)
+
+
+def own_redis_url(redis_url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    return urlunsplit(parts._replace(path=f"/{FAULT_REDIS_DB}"))
+
+
+def libpq(url: str) -> str:
+    return url.replace("+psycopg", "", 1)
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = libpq(make_url(database_url).set(database="postgres").render_as_string(hide_password=False))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def drop_database(database_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = libpq(make_url(database_url).set(database="postgres").render_as_string(hide_password=False))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def flush_redis(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+# ---------------------------------------------------------------- seeding through the API
+
+def seed(client: h.Client, db_url: str, rng: random.Random) -> list[dict]:
+    """PEOPLE people with 0-2 devices each, paired by accepted connections; the first CIRCLE_SIZE share a circle."""
+    import psycopg
+
+    people = []
+    for i in range(PEOPLE):
+        suffix = uuid.uuid4().hex[:10]
+        out = client.call("POST", "/api/v1/auth/register", {
+            "email": f"fault-{i}-{suffix}@example.com", "password": f"fault-pass-{suffix}-Zq8!",
+            "display_name": f"Phone {i}", "birth_year": 1980, "accept_terms": True, "consent_health_data": True})
+        person = {"i": i, "id": out["user"]["id"], "token": out["access_token"], "conversations": []}
+        for d in range(2 - i % 2 if i != PEOPLE - 1 else 0):   # two, one, ...; the last has none
+            client.call("POST", "/api/v1/devices", {"token": f"fault-{i}-{d}-{uuid.uuid4().hex}",
+                                                     "platform": ("android", "ios")[d]}, token=person["token"])
+        people.append(person)
+    for a, b in zip(people[0::2], people[1::2]):
+        request = client.call("POST", "/api/v1/connections", {"user_id": b["id"]}, token=a["token"])
+        accepted = client.call("POST", f"/api/v1/connections/{request['id']}/accept", token=b["token"])
+        a["conversations"].append(accepted["conversation_id"])
+        b["conversations"].append(accepted["conversation_id"])
+    host = people[0]
+    with psycopg.connect(libpq(db_url), autocommit=True) as conn:   # only staff and mentors open circles
+        conn.execute("INSERT INTO user_roles (user_id, role, granted_at) VALUES (%s, 'moderator', now())",
+                     (host["id"],))
+    group = client.call("POST", "/api/v1/groups", {"name": "Fault circle", "description": "load test",
+                                                   "visibility": "public"}, token=host["token"])
+    host["conversations"].append(group["conversation_id"])
+    for person in people[1:CIRCLE_SIZE]:
+        client.call("POST", f"/api/v1/groups/{group['id']}/join", token=person["token"])
+        person["conversations"].append(group["conversation_id"])
+    return people
+
+
+# ---------------------------------------------------------------- phones
+
+class Phones:
+    """One thread per person sending messages; every request is recorded as an Attempt."""
+
+    def __init__(self, people: list[dict], ports: dict[str, int], seed_value: int, think: float):
+        self.people, self.ports, self.think = people, ports, think
+        self.seed_value = seed_value
+        self.attempts: list[Attempt] = []
+        self.acks: list[Ack] = []
+        self.problems: list[str] = []           # idempotency answers that contradict the first one
+        self.gave_up = 0
+        self.replays = 0
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for person in self.people:
+            thread = threading.Thread(target=self._phone, args=(person,), name=f"phone-{person['i']}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def join(self, timeout: float) -> None:
+        self.stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _phone(self, person: dict) -> None:
+        rng = random.Random(self.seed_value * 1000 + person["i"])
+        while not self.stop.is_set():
+            conversation_id = rng.choice(person["conversations"])
+            client_msg_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 12)))
+            answer = self._send(person, conversation_id, client_msg_id, body, rng)
+            if answer is not None and answer[0] in (200, 201):
+                first = Ack(conversation_id, person["id"], client_msg_id, answer[1]["id"], answer[1]["seq"])
+                self.acks.append(first)
+                if rng.random() < REPLAY_PROBABILITY:
+                    self._replay(person, first, body, rng)
+            if self.think:
+                time.sleep(rng.uniform(0, self.think))
+
+    def _replay(self, person: dict, first: Ack, body: str, rng: random.Random) -> None:
+        """The phone resends what already succeeded: the same message must come back, with 200."""
+        self.replays += 1
+        answer = self._send(person, first.conversation_id, first.client_msg_id, body, rng)
+        if answer is None:
+            return
+        status, message = answer
+        if status != 200 or message.get("id") != first.message_id or message.get("seq") != first.seq:
+            self.problems.append(f"replay of {first.client_msg_id} answered {status} {message.get('id')} "
+                                 f"seq {message.get('seq')}, first answer was {first.message_id} seq {first.seq}")
+
+    def _send(self, person: dict, conversation_id: str, client_msg_id: str, body: str,
+              rng: random.Random) -> tuple[int, dict] | None:
+        """POST with retries on the other process; the final (status, json) or None if every try failed."""
+        names = list(self.ports)
+        instance = rng.choice(names)
+        payload = json.dumps({"client_msg_id": client_msg_id, "body": body})
+        for attempt in range(MAX_ATTEMPTS):
+            status, data = self._post(instance, f"/api/v1/conversations/{conversation_id}/messages", payload,
+                                      person["token"])
+            if isinstance(status, int) and status < 500:
+                return status, data         # 2xx, or a 4xx (recorded as an unexcused failure, never retried)
+            instance = names[(names.index(instance) + 1) % len(names)]
+            time.sleep(0.05 * (attempt + 1) + rng.uniform(0, 0.05))
+        self.gave_up += 1
+        return None
+
+    def _post(self, instance: str, path: str, payload: str, token: str) -> tuple[int | str, dict]:
+        started = time.monotonic()
+        outcome: int | str
+        data: dict = {}
+        conn = http.client.HTTPConnection("127.0.0.1", self.ports[instance], timeout=REQUEST_TIMEOUT)
+        try:
+            # A fresh connection per request: a failure then belongs to exactly one request.
+            conn.request("POST", path, body=payload, headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {token}", "Connection": "close"})
+            response = conn.getresponse()
+            raw = response.read()
+            outcome = response.status
+            if raw:
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    data = {}
+        except ConnectionRefusedError:
+            outcome = "refused"
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected, http.client.IncompleteRead):
+            outcome = "reset"
+        except (TimeoutError, socket.timeout):
+            outcome = "timeout"
+        except OSError as error:
+            outcome = f"error:{type(error).__name__}"
+        finally:
+            conn.close()
+        self.attempts.append(Attempt(instance, started, time.monotonic(), outcome))
+        return outcome, data
+
+
+# ---------------------------------------------------------------- chaos and sampling
+
+class Chaos:
+    """Kill one API process and one push worker (chosen at random) at random moments; restart each."""
+
+    def __init__(self, apis: dict[str, Proc], workers: dict[str, Proc], duration: float, rng: random.Random,
+                 db_url: str):
+        self.apis, self.workers, self.rng, self.db_url = apis, workers, rng, db_url
+        self.stranded: list[int] = []   # per worker kill: rows it had claimed and not settled
+        # The worker early: its claimed rows wait out the lease (LEASE_SECONDS) before another worker sends them.
+        self.plan = sorted([
+            (rng.uniform(0.05, 0.15) * duration, "worker", rng.choice(sorted(workers))),
+            (rng.uniform(0.3, 0.6) * duration, "api", rng.choice(sorted(apis))),
+        ])
+        self.outages: list[Outage] = []
+        self.worker_kills: list[tuple[str, float]] = []
+        self.errors: list[str] = []
+        self.thread = threading.Thread(target=self._run, name="chaos", daemon=True)
+
+    def start(self, t0: float) -> None:
+        self.t0 = t0
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for at, kind, name in self.plan:
+                time.sleep(max(0.0, self.t0 + at - time.monotonic()))
+                if kind == "worker":
+                    self._kill_worker(name)
+                else:
+                    self._kill_api(name)
+        except Exception as error:  # noqa: BLE001 - reported as a violation by the main thread
+            self.errors.append(f"chaos: {type(error).__name__}: {error}")
+
+    def _kill_api(self, name: str) -> None:
+        proc = self.apis[name]
+        killed_at = time.monotonic()
+        proc.kill()
+        print(f"  [{killed_at - self.t0:6.1f}s] SIGKILL {name} (pid {proc.proc.pid})", flush=True)
+        self.outages.append(Outage(name, killed_at, None))
+        time.sleep(self.rng.uniform(1.0, 3.0))
+        proc.start().wait_ready()
+        self.outages[-1] = Outage(name, killed_at, time.monotonic())
+        print(f"  [{time.monotonic() - self.t0:6.1f}s] {name} restarted and ready (pid {proc.proc.pid})", flush=True)
+
+    def _kill_worker(self, name: str) -> None:
+        # Prefer a moment when a batch is out (claimed, not yet settled): the interesting case.
+        until = time.monotonic() + 5
+        while not claimed_rows(self.db_url) and time.monotonic() < until:
+            time.sleep(0.01)
+        proc = self.workers[name]
+        killed_at, killed_wall = time.monotonic(), time.time()
+        proc.kill()
+        self.worker_kills.append((name, killed_at))
+        print(f"  [{killed_at - self.t0:6.1f}s] SIGKILL {name} (pid {proc.proc.pid})", flush=True)
+        time.sleep(self.rng.uniform(1.0, 3.0))
+        proc.start()
+        print(f"  [{time.monotonic() - self.t0:6.1f}s] {name} restarted (pid {proc.proc.pid})", flush=True)
+        # The surviving worker settles its own batches within a second or two; what is still claimed
+        # later was claimed by the dead one and waits out its lease.
+        time.sleep(max(0.0, killed_at + 5 - time.monotonic()))
+        self.stranded.append(claimed_rows(self.db_url, claimed_before=killed_wall))
+
+
+class Sampler:
+    """RSS of every process each `interval` seconds (the soak's memory over time)."""
+
+    def __init__(self, procs: dict[str, Proc], interval: float):
+        self.procs, self.interval = procs, interval
+        self.samples: list[dict] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    def start(self, t0: float) -> None:
+        self.t0 = t0
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.samples.append({"t": time.monotonic() - self.t0,
+                                 **{name: proc.rss_mb() for name, proc in self.procs.items()}})
+
+
+# ---------------------------------------------------------------- after the load: drain and verify
+
+def claimed_rows(db_url: str, claimed_before: float | None = None) -> int:
+    """Pending rows under a live lease; with `claimed_before` (epoch seconds) only leases taken before then."""
+    import psycopg
+
+    sql = "SELECT count(*) FROM push_outbox WHERE status = 'pending' AND claimed_until > now()"
+    params: tuple = ()
+    if claimed_before is not None:   # a lease is taken for LEASE_SECONDS: claimed at claimed_until - lease
+        sql += " AND claimed_until <= to_timestamp(%s) + make_interval(secs => %s)"
+        params = (claimed_before, LEASE_SECONDS)
+    with psycopg.connect(libpq(db_url)) as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def outbox_pending(db_url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(libpq(db_url)) as conn:
+        return dict(conn.execute("SELECT status, count(*) FROM push_outbox GROUP BY status").fetchall())
+
+
+def wait_for_drain(db_url: str, deadline: float) -> dict[str, int]:
+    """Poll the outbox until nothing is pending (bounded)."""
+    while True:
+        statuses = outbox_pending(db_url)
+        if not statuses.get("pending") or time.monotonic() >= deadline:
+            return statuses
+        time.sleep(1.0)
+
+
+def load_state(db_url: str) -> tuple[list[MessageRow], dict[str, int], dict[str, set[str]], dict[str, list[str]]]:
+    import psycopg
+
+    with psycopg.connect(libpq(db_url)) as conn:
+        rows = [MessageRow(*map(_plain, r)) for r in conn.execute(
+            "SELECT id, conversation_id, sender_id, client_msg_id, seq FROM messages")]
+        last_seqs = {str(c): s for c, s in conn.execute("SELECT id, last_seq FROM conversations")}
+        members: dict[str, set[str]] = collections.defaultdict(set)
+        for conversation_id, user_id in conn.execute(
+                "SELECT conversation_id, user_id FROM conversation_members WHERE left_at IS NULL"):
+            members[str(conversation_id)].add(str(user_id))
+        tokens: dict[str, list[str]] = collections.defaultdict(list)
+        for user_id, token in conn.execute("SELECT user_id, token FROM devices"):
+            tokens[str(user_id)].append(token)
+    return rows, last_seqs, members, tokens
+
+
+def _plain(value):
+    return value if isinstance(value, (int, str)) else str(value)
+
+
+# ---------------------------------------------------------------- the run
+
+@dataclass
+class Report:
+    seconds: float
+    duration: float
+    acks: int
+    messages: int
+    attempts: int
+    failures_excused: int
+    failures: list[Attempt]
+    gave_up: int
+    replays: int
+    outages: list[Outage]
+    worker_kills: list[tuple[str, float]]
+    stranded: list[int]
+    pushes: PushCheck
+    outbox: dict[str, int]
+    problems: list[str]
+    latency: list[dict]
+    memory: list[dict]
+    t0: float
+    drain_seconds: float
+    revision: str = field(default_factory=h.git_revision)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run(duration: float, *, soak: bool, seed_value: int, interval: float, think: float, limit: float) -> Report:
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgresql") or not redis_url.startswith("redis"):
+        raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL, e.g. after `bash .ci/services.sh start`")
+    db_url, own_redis = own_database_url(database_url), own_redis_url(redis_url)
+    rng = random.Random(seed_value)
+    run_dir = Path(tempfile.mkdtemp(prefix="peerless-fault-"))
+    procs: list[Proc] = []
+    started = time.monotonic()
+    ok = False
+    try:
+        print(f"database {DB_NAME}, redis db {FAULT_REDIS_DB}, logs in {run_dir}", flush=True)
+        recreate_database(database_url)
+        flush_redis(own_redis)
+        h.migrate(db_url, run_dir / "migrate.log")
+
+        fcm_port = h.free_port()
+        record = run_dir / "fcm-pushes.jsonl"
+        record.touch()
+        fcm = Proc("fake-fcm", [sys.executable, str(Path(__file__).resolve()), "fake-fcm", str(fcm_port), str(record)],
+                   dict(os.environ), run_dir, port=fcm_port)
+        procs.append(fcm.start())
+        write_service_account(run_dir / "service-account.json", fcm_port)
+
+        env = h.app_env(db_url, REDIS_URL=own_redis, RATELIMIT_ENABLED="true", ACCESS_TOKEN_SECONDS="86400",
+                        AUTH_RATE_LIMIT="100000 per minute", MESSAGE_RATE_LIMIT="1000000 per minute",
+                        MESSAGE_RATE_LIMIT_PER_IP="1000000 per minute", REQUEST_RATE_LIMIT="100000 per minute",
+                        REQUEST_RATE_LIMIT_PER_IP="100000 per minute", PUSH_WORKER_IN_PROCESS="false")
+        apis = {}
+        for name in ("api-a", "api-b"):
+            port = h.free_port()
+            apis[name] = Proc(name, gunicorn_command(port), env, run_dir, port=port)
+            procs.append(apis[name].start())
+        for proc in apis.values():
+            proc.wait_ready()
+        people = seed(h.Client(f"http://127.0.0.1:{apis['api-a'].port}"), db_url, rng)
+
+        worker_env = {**env, "FIREBASE_CREDENTIALS": str(run_dir / "service-account.json"),
+                      "FCM_ENDPOINT": f"http://127.0.0.1:{fcm_port}"}
+        workers = {name: Proc(name, [str(h.FLASK), "--app", "wsgi", "push-worker", "--interval", "0.5"],
+                              worker_env, run_dir) for name in ("worker-1", "worker-2")}
+        procs += [w.start() for w in workers.values()]
+        print(f"setup {time.monotonic() - started:.1f}s: {len(people)} phones, "
+              f"{len({c for p in people for c in p['conversations']})} conversations; load for {duration:.0f}s",
+              flush=True)
+
+        phones = Phones(people, {name: p.port for name, p in apis.items()}, seed_value, think)
+        chaos = Chaos(apis, workers, duration, rng, db_url)
+        sampler = Sampler({**apis, **workers}, interval)
+        t0 = time.monotonic()
+        phones.start()
+        chaos.start(t0)
+        sampler.start(t0)
+        time.sleep(duration)
+        phones.join(REQUEST_TIMEOUT * MAX_ATTEMPTS)
+        chaos.thread.join(60)
+        sampler.stop.set()
+        load_end = time.monotonic()
+
+        # A killed worker's claimed rows come back only when their lease ends.
+        last_worker_kill = max((at for _, at in chaos.worker_kills), default=t0)
+        drain_deadline = min(started + limit - 20, max(load_end + 30, last_worker_kill + LEASE_SECONDS + 30))
+        print(f"load done: {len(phones.acks)} acknowledged; waiting for the outbox "
+              f"(at most {drain_deadline - time.monotonic():.0f}s)", flush=True)
+        outbox = wait_for_drain(db_url, drain_deadline)
+        drain_seconds = time.monotonic() - load_end
+        time.sleep(1.0)  # the last batch's HTTP requests are recorded before their rows are settled
+        fcm.stop()
+
+        rows, last_seqs, members, tokens = load_state(db_url)
+        problems = verify_messages(phones.acks, rows, last_seqs) + phones.problems + chaos.errors
+        pushes = verify_pushes(expected_pushes(rows, members, tokens), read_pushes(record))
+        failures = unexcused_failures(phones.attempts, chaos.outages)
+        problems += [f"{len(pushes.missing)} pushes missing, e.g. {pushes.missing[:3]}"] if pushes.missing else []
+        problems += [f"{len(pushes.unexpected)} unexpected pushes, e.g. {pushes.unexpected[:3]}"] \
+            if pushes.unexpected else []
+        problems += [f"outbox not drained: {outbox}"] if outbox.get("pending") or outbox.get("dead") else []
+        problems += [f"{len(failures)} requests failed outside a kill: "
+                     f"{collections.Counter(a.outcome for a in failures).most_common()}"] if failures else []
+        if len(chaos.outages) < 1 or len(chaos.worker_kills) < 1:
+            problems.append("the chaos did not kill an API process and a worker")
+        if not phones.acks:
+            problems.append("no message was acknowledged")
+        report = Report(
+            seconds=time.monotonic() - started, duration=duration, acks=len(phones.acks), messages=len(rows),
+            attempts=len(phones.attempts),
+            failures_excused=sum(1 for a in phones.attempts if not a.ok) - len(failures), failures=failures,
+            gave_up=phones.gave_up, replays=phones.replays, outages=chaos.outages,
+            worker_kills=chaos.worker_kills, stranded=chaos.stranded,
+            pushes=pushes, outbox=outbox, problems=problems, latency=latency_by_interval(phones.attempts, t0, interval),
+            memory=sampler.samples, t0=t0, drain_seconds=drain_seconds)
+        ok = report.ok
+        return report
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        if ok:
+            drop_database(database_url)
+            flush_redis(own_redis)
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            for proc in procs:
+                tail = proc.log_tail(15)
+                if tail:
+                    print(f"--- {proc.name} log tail ---\n{tail}", file=sys.stderr)
+            print(f"kept database {DB_NAME} and logs in {run_dir} for inspection", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- output
+
+def format_report(r: Report, soak: bool) -> str:
+    kills = [f"{o.instance} at {o.killed_at - r.t0:.1f}s (back after "
+             f"{(o.ready_at - o.killed_at) if o.ready_at else float('nan'):.1f}s)" for o in r.outages]
+    kills += [f"{name} at {at - r.t0:.1f}s ({stranded} outbox rows left claimed, sent again after the lease)"
+              for (name, at), stranded in zip(r.worker_kills, r.stranded)]
+    lines = [
+        f"Fault test ({'soak' if soak else 'bounded'}), revision {r.revision}: {r.duration:.0f}s of load, "
+        f"{r.seconds:.0f}s in all. Verdict: **{'PASS' if r.ok else 'FAIL'}**.",
+        "",
+        f"- Killed with SIGKILL and restarted: {'; '.join(kills) or 'nothing'}.",
+        f"- Messages acknowledged (2xx): {r.acks:,}; stored: {r.messages:,}; replays of an acknowledged "
+        f"message: {r.replays}; messages given up after {MAX_ATTEMPTS} tries: {r.gave_up}.",
+        f"- Requests: {r.attempts:,}; failed but excused (in flight on, or sent to, a killed process): "
+        f"{r.failures_excused}; failed otherwise: {len(r.failures)}.",
+        f"- Pushes expected (device × message): {r.pushes.expected:,}; missing: {len(r.pushes.missing)}; "
+        f"duplicates: {r.pushes.duplicates} (over {r.pushes.duplicated_pairs} device × message pairs); "
+        f"outbox after {r.drain_seconds:.0f}s of draining: {r.outbox}.",
+    ]
+    if r.problems:
+        lines += ["", "Violations:", *[f"- {p}" for p in r.problems]]
+    lines += ["", "| until | sends ok | p50 ms | p95 ms | p99 ms |", "|--:|--:|--:|--:|--:|"]
+    lines += [f"| {row['t']:.0f} s | {row['n']:,} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} |"
+              for row in r.latency]
+    if r.memory:
+        names = [k for k in r.memory[0] if k != "t"]
+        lines += ["", "Resident memory (MB, each process with its children; a restarted process starts afresh):", "",
+                  "| at | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
+        lines += ["| " + f"{s['t']:.0f} s | " + " | ".join(f"{s[n]:.0f}" for n in names) + " |" for s in r.memory]
+    return "\n".join(lines)
+
+
+DOC_NOTE = """How: `make fault` (bounded, run by `.ci/run` after the PostgreSQL + Redis tests) or `make soak`
+(longer; rewrites the soak section), i.e. `bench/fault_load.py`. Two gunicorn API processes and two
+`flask push-worker` processes on PostgreSQL and Redis, a fake FCM that records every push, twenty phones
+(ten direct pairs and a six-person circle) sending with retries on the other process. One API process and one
+worker are SIGKILLed (the whole process group) and restarted. A push worker killed mid-batch holds its rows
+until their lease ends ({lease} s), so the bounded run kills it early and then waits for the outbox to drain.
+Latencies are measured by Python threads in the driver process, on the same 2 shared cores as the servers:
+they include client overhead and are for trends, not for targets (those are in the sections above)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fake-fcm"]:
+        serve_fake_fcm(int(argv[1]), Path(argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, help="seconds of load (default 45, or 600 with --soak)")
+    parser.add_argument("--soak", action="store_true", help="longer run; memory and latency over time")
+    parser.add_argument("--interval", type=float, help="seconds per latency/memory row (default 10, 60 with --soak)")
+    parser.add_argument("--think", type=float, default=0.05, help="max pause between a phone's sends (s)")
+    parser.add_argument("--seed", type=int, default=int(time.time()), help="random seed (printed)")
+    parser.add_argument("--write-doc", action="store_true", help="write the result into docs/performance.md")
+    args = parser.parse_args(argv)
+    duration = args.duration or (600.0 if args.soak else 45.0)
+    interval = args.interval or (60.0 if args.soak else 10.0)
+    limit = duration + LEASE_SECONDS + 150     # setup, the lease of a killed worker's rows, checks
+    print(f"seed {args.seed}; wall-clock limit {limit:.0f}s", flush=True)
+
+    def overtime(*_):
+        raise TimeoutError(f"fault test exceeded its {limit:.0f}s wall-clock limit")
+    signal.signal(signal.SIGALRM, overtime)
+    signal.alarm(int(limit))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run `finally`: no orphan processes
+    try:
+        report = run(duration, soak=args.soak, seed_value=args.seed, interval=interval, think=args.think, limit=limit)
+    finally:
+        signal.alarm(0)
+    text = format_report(report, args.soak)
+    print("\n" + text, flush=True)
+    if args.write_doc:
+        name = "soak" if args.soak else "fault"
+        h.update_doc({name: f"## Fault and load test{' (soak)' if args.soak else ''}\n\n"
+                            f"{DOC_NOTE.format(lease=LEASE_SECONDS)}\n\n{text}"})
+        print(f"wrote the {name} section of {h.DOC_PATH.relative_to(h.ROOT)}")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
