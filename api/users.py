@@ -29,6 +29,8 @@ class ExportSchema(Schema):
     circles = fields.List(fields.Dict())
     reports_filed = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict())
+    check_ins = fields.List(fields.Dict())
+    check_in_reminders = fields.Dict(allow_none=True)
 
 
 @blp.get("/me")

@@ -28,8 +28,10 @@ def default_settings() -> dict:
         "notifications": {
             "message_previews": False,
             "quiet_hours": None,
-            "types": {"message": True, "mentorship": True, "connection": True, "group": True},
-        }
+            "types": {"message": True, "mentorship": True, "connection": True, "group": True, "check_in": True},
+        },
+        # Consent to be offered mentors and circles when a check-in screens positive (docs/check-ins.md).
+        "check_ins": {"offer_support": False},
     }
 
 

@@ -20,6 +20,7 @@ from services.quiet_hours import is_quiet
 # type -> the settings switch (settings.notifications.types) that governs its push
 PUSH_SWITCH = {
     "message": "message", "connection_request": "connection", "connection_accepted": "connection",
+    "check_in_reminder": "check_in",
 }
 
 

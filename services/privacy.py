@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 
 from models import (
-    AuthSession, Block, Connection, ConsentRecord, ConversationMember, Device, GroupMembership, Message,
+    AuthSession, Block, CheckIn, CheckInReminder, Connection, ConsentRecord, ConversationMember, Device,
+    GroupMembership, Message,
     MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox,
     PasswordResetToken, Report, SupportRequest, User, db, utcnow,
 )
@@ -92,6 +93,13 @@ def export_user_data(user: User) -> dict:
             for s in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)
                                         .order_by(AuthSession.created_at))
         ],
+        "check_ins": [
+            {"id": c.id, "instrument": c.instrument, "answers": c.answers, "scores": c.scores,
+             "created_at": c.created_at}
+            for c in db.session.scalars(select(CheckIn).where(CheckIn.user_id == user.id)
+                                        .order_by(CheckIn.created_at, CheckIn.id))
+        ],
+        "check_in_reminders": _check_in_reminders(user.id),
     }
 
 
@@ -114,10 +122,19 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
+    db.session.execute(delete(CheckIn).where(CheckIn.user_id == user.id))
+    db.session.execute(delete(CheckInReminder).where(CheckInReminder.user_id == user.id))
     _remove_message_bodies(user.id)
     _leave_mentoring_and_circles(user)
     audit.record(user.id, "account.erased", target_type="user", target_id=user.id)  # the id only: nothing personal
     db.session.commit()
+
+
+def _check_in_reminders(user_id: str) -> dict | None:
+    reminder = db.session.get(CheckInReminder, user_id)
+    if reminder is None:
+        return None
+    return {"cadence": reminder.cadence, "instruments": reminder.instruments, "next_due_at": reminder.next_due_at}
 
 
 def _mentor_profile(user_id: str) -> dict | None:

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from models import MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
+from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
 from services import changes, notifications
 from services.changes import Change
+from services.checkins.reminders import next_due
 from services.matching import find_matches
 
 
@@ -23,6 +24,7 @@ def run_scheduled(now: datetime | None = None) -> dict[str, int]:
         "mentorship_requests_expired": expire_unanswered_requests(now),
         "mentor_reminders_sent": remind_mentors(now),
         "accreditation_notices_sent": warn_expiring_accreditations(now),
+        "check_in_reminders_sent": remind_check_ins(now),
     }
 
 
@@ -80,6 +82,25 @@ def warn_expiring_accreditations(now: datetime) -> int:
             notifications.notify(profile.user, "accreditation_expiring",
                                  {"accredited_until": profile.accredited_until.isoformat()})
             done += 1
+        db.session.commit()
+    return done
+
+
+def remind_check_ins(now: datetime) -> int:
+    """A gentle reminder to check in, at the cadence the person chose; the next one is then scheduled."""
+    due = db.session.execute(select(CheckInReminder.user_id, CheckInReminder.next_due_at).where(
+        CheckInReminder.next_due_at <= now)).all()
+    done = 0
+    for user_id, due_at in due:
+        person, reminder = db.session.get(User, user_id), db.session.get(CheckInReminder, user_id)
+        # Still at the time listed above (not turned off or moved on): of two hosts, the one that moves
+        # it on sends the reminder.
+        if reminder is not None and _claim(CheckInReminder, user_id, CheckInReminder.next_due_at == due_at,
+                                           next_due_at=next_due(person, reminder.cadence, now)):
+            # Nothing about health on a lock screen: no instrument names, no scores.
+            if person.is_active and person.health_consent_withdrawn_at is None:
+                notifications.notify(person, "check_in_reminder", {})
+                done += 1
         db.session.commit()
     return done
 

@@ -88,6 +88,7 @@ class NotificationTypesSchema(Schema):
     mentorship = StrictBool()
     connection = StrictBool()
     group = StrictBool()
+    check_in = StrictBool()
 
 
 class NotificationSettingsSchema(Schema):
@@ -96,8 +97,14 @@ class NotificationSettingsSchema(Schema):
     types = fields.Nested(NotificationTypesSchema)
 
 
+class CheckInSettingsSchema(Schema):
+    offer_support = StrictBool(metadata={"description": "Offer mentors and circles when a PHQ-2 or GAD-2 "
+                                                        "check-in screens positive (default false)."})
+
+
 class SettingsSchema(Schema):
     notifications = fields.Nested(NotificationSettingsSchema)
+    check_ins = fields.Nested(CheckInSettingsSchema)
 
 
 class MeSchema(UserSchema):

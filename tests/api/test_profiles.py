@@ -82,7 +82,8 @@ def test_patch_settings_merges_into_stored_settings(client, people):
                             headers=person.headers)
     notifications = response.json["settings"]["notifications"]
     assert notifications["message_previews"] is True
-    assert notifications["types"] == {"message": True, "mentorship": True, "connection": True, "group": True}
+    assert notifications["types"] == {"message": True, "mentorship": True, "connection": True, "group": True,
+                                      "check_in": True}
     assert notifications["quiet_hours"] is None
 
 
@@ -90,7 +91,7 @@ def test_patch_one_notification_type_keeps_the_others(client, people):
     person = people.make()
     client.patch(ME, json={"settings": {"notifications": {"types": {"group": False}}}}, headers=person.headers)
     types = client.get(ME, headers=person.headers).json["settings"]["notifications"]["types"]
-    assert types == {"message": True, "mentorship": True, "connection": True, "group": False}
+    assert types == {"message": True, "mentorship": True, "connection": True, "group": False, "check_in": True}
 
 
 def test_patch_quiet_hours_are_stored(client, people):
