@@ -63,6 +63,7 @@ class Config:
     ACCREDITATION_NOTICE_DAYS = _env_int("ACCREDITATION_NOTICE_DAYS", 30)
     MENTORSHIP_REQUEST_TTL_HOURS = _env_int("MENTORSHIP_REQUEST_TTL_HOURS", 72)
     MENTORSHIP_REMINDER_HOURS = _env_int("MENTORSHIP_REMINDER_HOURS", 24)
+    RESOURCE_REVIEW_INTERVAL_DAYS = _env_int("RESOURCE_REVIEW_INTERVAL_DAYS", 365)  # library review cycle
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 256 * 1024)
     # Proxies in front that append X-Forwarded-For/-Proto (1 = nginx alone). 0 trusts none: a client

@@ -8,7 +8,7 @@ from api.schemas.mentoring import (
     MentorProfileSchema, MentorProfileUpdateSchema, MentorshipCreateSchema, MentorshipPageSchema,
     MentorshipQuerySchema, MentorshipSchema,
 )
-from services import mentors, mentorships
+from services import mentors, mentorships, resources
 from services.matching import find_matches
 
 blp = Blueprint("mentoring", __name__, url_prefix="/api/v1", description="Mentors, matching and mentorships")
@@ -64,7 +64,9 @@ def update_mentor_profile(changes):
 @blp.response(200, MatchPageSchema)
 def list_matches(args):
     """Peers or mentors for the caller, best first, each with plain-language reasons."""
-    return {"items": find_matches(current_user, **args), "next_cursor": None}
+    items = find_matches(current_user, **args)  # first: it checks the condition and consent
+    return {"items": items, "next_cursor": None,
+            "resources": resources.suggest_for_person(current_user, args.get("condition_id"))}
 
 
 @blp.post("/mentorships")

@@ -1,8 +1,8 @@
 """Support requests, the sliding scale: say what kind of help you want, get routed to what fits.
 
-listen and tips go to peers, one_to_one and review to mentors, group to circles; resources join
-when the resource library exists. Open requests are also shown to suitable mentors, who can
-answer one by asking the person to connect.
+listen and tips go to peers, one_to_one and review to mentors, group to circles; tips and review
+also suggest published resources from the evidence library. Open requests are also shown to
+suitable mentors, who can answer one by asking the person to connect.
 """
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from services.errors import ConflictError, InvalidInputError, NotFoundError, Per
 from services.groups import GroupView, is_accredited_mentor, suggest_groups
 from services.matching import Match, find_matches
 from services.pagination import Page, decode_cursor, page_from_rows
+from services.resources import ResourceView, suggest_for_person
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 SUGGESTIONS = 5
+RESOURCE_INTENTS = {"tips", "review"}  # listening, company and circles are about people, not reading
 # intent -> (where it goes, the mentor support type it needs)
 ROUTES: dict[str, tuple[str, str | None]] = {
     "listen": ("peers", None),
@@ -39,7 +41,7 @@ class Suggestions:
     peers: list[Match] = field(default_factory=list)
     mentors: list[Match] = field(default_factory=list)
     groups: list[GroupView] = field(default_factory=list)
-    resources: list[dict] = field(default_factory=list)
+    resources: list[ResourceView] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +85,7 @@ def create_request(seeker: User, *, intent: str, duration: str, condition_id: st
 def suggest(seeker: User, request: SupportRequest) -> Suggestions:
     """What fits the request's intent; read-only."""
     target, support_type = ROUTES[request.intent]
-    suggestions = Suggestions(resources=_resources_for(request))
+    suggestions = Suggestions(resources=_resources_for(seeker, request))
     if target == "peers":
         suggestions.peers = find_matches(seeker, kind="peer", condition_id=request.condition_id, limit=SUGGESTIONS)
     elif target == "mentors":
@@ -95,10 +97,12 @@ def suggest(seeker: User, request: SupportRequest) -> Suggestions:
     return suggestions
 
 
-def _resources_for(request: SupportRequest) -> list[dict]:
-    # Seam for the resource library (a later issue): evidence-based resources for the request's
-    # condition and intent go here, for every intent.
-    return []
+def _resources_for(seeker: User, request: SupportRequest) -> list[ResourceView]:
+    """Someone asking for tips or a review of their approach gets what the library says too: about
+    the request's condition (then its group), or about their own conditions."""
+    if request.intent not in RESOURCE_INTENTS:
+        return []
+    return suggest_for_person(seeker, request.condition_id)
 
 
 def list_requests(seeker: User, *, status: str | None = None, limit: int = 20,

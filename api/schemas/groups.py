@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, post_dump, validate
 
 from api.schemas.common import Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
 from api.schemas.messaging import ConnectionSchema, PersonRefSchema, SafetySchema
+from api.schemas.resources import ResourceSummarySchema
 
 NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 INTENTS = ["listen", "tips", "review", "one_to_one", "group"]
@@ -77,7 +78,8 @@ class SuggestionsSchema(Schema):
     peers = fields.List(fields.Nested(SuggestedPersonSchema))
     mentors = fields.List(fields.Nested(SuggestedPersonSchema))
     groups = fields.List(fields.Nested(GroupSchema))
-    resources = fields.List(fields.Dict())
+    resources = fields.List(fields.Nested(ResourceSummarySchema),
+                            metadata={"description": "For tips and review: published resources about the condition."})
 
 
 class SupportRequestSchema(Schema):

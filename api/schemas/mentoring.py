@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Id, Line, PageArgsSchema, StrictBool, Text, UTCDateTime, page_schema
+from api.schemas.resources import ResourceSummarySchema
 from api.schemas.users import HH_MM, UserSchema
 
 SUPPORT_TYPES = ["chat", "mentoring", "group", "review"]
@@ -78,6 +79,8 @@ class MatchSchema(Schema):
 class MatchPageSchema(Schema):
     items = fields.List(fields.Nested(MatchSchema))
     next_cursor = fields.String(allow_none=True)
+    resources = fields.List(fields.Nested(ResourceSummarySchema),
+                            metadata={"description": "Published resources about the condition asked, or your own."})
 
 
 class MentorshipCreateSchema(Schema):
