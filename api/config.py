@@ -78,6 +78,8 @@ class Config:
     TERMS_VERSION = os.environ.get("TERMS_VERSION", "2026-11")
     HEALTH_DATA_CONSENT_VERSION = os.environ.get("HEALTH_DATA_CONSENT_VERSION", "2026-11")
     MINIMUM_AGE = 16
+    # Outcome aggregates: no figure about fewer people than this (docs/outcomes.md); never below 10 in production.
+    OUTCOMES_MIN_CELL = _env_int("OUTCOMES_MIN_CELL", 10)
 
     API_TITLE = "Peerless API"
     API_VERSION = "v1"
@@ -107,7 +109,8 @@ class TestConfig(Config):
 
 
 def check_production_settings(config: dict) -> None:
-    """Refuse to start a deployment that would sign tokens with a known or weak secret."""
+    """Refuse to start a deployment that would sign tokens with a known or weak secret, or publish
+    outcome figures about groups small enough to identify people."""
     if config["PEERLESS_ENV"] in ("development", "testing"):
         return
     secret = config.get("JWT_SECRET_KEY") or ""
@@ -116,3 +119,5 @@ def check_production_settings(config: dict) -> None:
             "JWT_SECRET_KEY must be set to a random value of at least 32 characters "
             "outside development (set PEERLESS_ENV=development for local use)."
         )
+    if config.get("OUTCOMES_MIN_CELL", 10) < 10:
+        raise RuntimeError("OUTCOMES_MIN_CELL must be at least 10 outside development: smaller groups can identify people.")

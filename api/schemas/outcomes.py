@@ -1,0 +1,71 @@
+"""Outcomes and programme metrics: aggregates only, never a person's id."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.schemas.common import Id, Line, UTCDateTime
+
+
+class OutcomeQuerySchema(Schema):
+    organisation_id = Id(metadata={"description": "One organisation you moderate; default: all in your scope."})
+    since = UTCDateTime(metadata={"description": "Only check-ins (or requests) at or after this time."})
+    until = UTCDateTime(metadata={"description": "Only check-ins (or requests) before this time."})
+
+
+class ChartQuerySchema(OutcomeQuerySchema):
+    instrument = Line(required=True, validate=validate.Length(max=16), metadata={"example": "ucla3"})
+    measure = Line(required=True, validate=validate.Length(max=40), metadata={"example": "total"})
+
+
+class ScopeSchema(Schema):
+    kind = fields.String(metadata={"enum": ["network", "moderated_organisations", "organisation"]})
+    description = fields.String()
+    organisation_ids = fields.List(fields.String())
+
+
+class CellSchema(Schema):
+    group = fields.String(metadata={"enum": ["with_peer_support", "without_peer_support", "all"]})
+    n = fields.Integer(allow_none=True, metadata={"description": "People in this cell; null when suppressed."})
+    suppressed = fields.Boolean()
+    mean_first = fields.Float(allow_none=True)
+    mean_latest = fields.Float(allow_none=True)
+    mean_change = fields.Float(allow_none=True, metadata={"description": "Mean of (latest − first) per person."})
+    direction = fields.String(allow_none=True, metadata={"enum": ["improved", "worsened", "unchanged", None]})
+
+
+class MeasureOutcomeSchema(Schema):
+    instrument = fields.String()
+    measure = fields.String()
+    higher_is_better = fields.Boolean()
+    groups = fields.List(fields.Nested(CellSchema))
+
+
+class _ReportSchema(Schema):
+    generated_at = UTCDateTime()
+    scope = fields.Nested(ScopeSchema)
+    since = UTCDateTime(allow_none=True)
+    until = UTCDateTime(allow_none=True)
+    min_cell_size = fields.Integer()
+
+
+class OutcomeSummarySchema(_ReportSchema):
+    measures = fields.List(fields.Nested(MeasureOutcomeSchema))
+
+
+class MentorLoadSchema(Schema):
+    mentors = fields.Integer(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+    active_mentorships = fields.Integer(allow_none=True)
+    load = fields.Float(allow_none=True, metadata={"description": "Active mentorships / capacity."})
+    at_or_over_capacity = fields.Integer(allow_none=True)
+    below_capacity = fields.Integer(allow_none=True)
+
+
+class ProgrammeMetricsSchema(_ReportSchema):
+    match_requests = fields.Integer(allow_none=True)
+    acceptance_rate = fields.Float(allow_none=True, metadata={"description": "Accepted / (accepted + declined)."})
+    expiry_rate = fields.Float(allow_none=True, metadata={"description": "Expired unanswered / requested."})
+    median_hours_to_decision = fields.Float(allow_none=True)
+    median_hours_to_first_reply = fields.Float(allow_none=True)
+    mentor_load = fields.Nested(MentorLoadSchema)
+    suppressed = fields.List(fields.String())

@@ -1,0 +1,433 @@
+"""De-identified outcomes and programme metrics for programme leads (docs/outcomes.md).
+
+Every figure is an aggregate over at least `OUTCOMES_MIN_CELL` people; smaller cells are suppressed,
+and so is their complement where a total would let a reader subtract it back.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import fmean, median
+from xml.sax.saxutils import escape
+
+from flask import current_app
+from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select
+
+from models import (
+    CheckIn, Conversation, ConversationKind, ConversationMember, MembershipRole, MentorProfile, Mentorship,
+    MentorshipStatus, Message, Organisation, OrganisationMember, User, db, utcnow,
+)
+from services import audit, organisations
+from services.checkins.instruments import INSTRUMENTS, Measure
+from services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+
+WITH, WITHOUT, ALL = "with_peer_support", "without_peer_support", "all"
+GROUPS = (WITH, WITHOUT, ALL)
+GROUP_LABELS = {WITH: "With peer support", WITHOUT: "Without peer support", ALL: "Everyone"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # network | moderated_organisations | organisation
+    description: str
+    organisation_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Cell:
+    group: str
+    n: int | None  # None when suppressed
+    suppressed: bool
+    mean_first: float | None = None
+    mean_latest: float | None = None
+    mean_change: float | None = None
+    direction: str | None = None  # improved | worsened | unchanged
+
+
+@dataclass(frozen=True)
+class MeasureOutcome:
+    instrument: str
+    measure: str
+    higher_is_better: bool
+    groups: list[Cell]
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    generated_at: datetime
+    scope: Scope
+    since: datetime | None
+    until: datetime | None
+    min_cell_size: int
+    measures: list[MeasureOutcome]
+
+
+@dataclass(frozen=True)
+class MentorLoad:
+    mentors: int | None
+    capacity: int | None
+    active_mentorships: int | None
+    load: float | None  # active mentorships / capacity
+    at_or_over_capacity: int | None
+    below_capacity: int | None
+
+
+@dataclass(frozen=True)
+class ProgrammeMetrics:
+    generated_at: datetime
+    scope: Scope
+    since: datetime | None
+    until: datetime | None
+    min_cell_size: int
+    match_requests: int | None
+    acceptance_rate: float | None
+    expiry_rate: float | None
+    median_hours_to_decision: float | None
+    median_hours_to_first_reply: float | None
+    mentor_load: MentorLoad
+    suppressed: list[str]  # names of the figures withheld because they describe too few people
+
+
+# --- outcomes ---------------------------------------------------------------------------------------------
+
+def summary(staff: User, *, organisation_id: str | None = None, since: datetime | None = None,
+            until: datetime | None = None) -> OutcomeSummary:
+    """Mean first, latest and change per instrument and measure, split by peer support; audited."""
+    scope, members = _scope(staff, organisation_id)
+    _check_window(since, until)
+    pairs = _first_and_latest(members, since, until)
+    min_cell = current_app.config["OUTCOMES_MIN_CELL"]
+    measures = [_measure_outcome(name, measure, pairs.get(name, []), min_cell)
+                for name, instrument in INSTRUMENTS.items() for measure in instrument.measures]
+    _audit(staff, "outcomes.read", organisation_id, since, until)
+    return OutcomeSummary(utcnow(), scope, since, until, min_cell, measures)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    first: dict
+    latest: dict
+    supported: bool
+
+
+def _first_and_latest(members: Select | None, since, until) -> dict[str, list[_Pair]]:
+    """Per instrument, each person's first and latest check-in in the window (two or more only)."""
+    part = (CheckIn.user_id, CheckIn.instrument)
+    ranked = select(
+        CheckIn.user_id, CheckIn.instrument, CheckIn.scores,
+        func.row_number().over(partition_by=part, order_by=(CheckIn.created_at, CheckIn.id)).label("from_start"),
+        func.row_number().over(partition_by=part, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()))
+        .label("from_end"),
+        func.min(CheckIn.created_at).over(partition_by=part).label("first_at"),
+        func.max(CheckIn.created_at).over(partition_by=part).label("latest_at"),
+    ).where(*_window(CheckIn.created_at, since, until))
+    if members is not None:
+        ranked = ranked.where(CheckIn.user_id.in_(members))
+    r = ranked.subquery()
+    rows = db.session.execute(
+        select(r.c.user_id, r.c.instrument, r.c.scores, r.c.from_start, _peer_support(r).label("supported"))
+        # from_start + from_end - 1 is the number of check-ins: at least two, and only the two ends.
+        .where(or_(r.c.from_start == 1, r.c.from_end == 1), r.c.from_start + r.c.from_end >= 3))
+    ends: dict[tuple[str, str], dict] = {}
+    for user_id, instrument, scores, from_start, supported in rows:
+        ends.setdefault((user_id, instrument), {"supported": bool(supported)})["first" if from_start == 1 else "latest"] = scores
+    pairs: dict[str, list[_Pair]] = {}
+    for (_, instrument), end in ends.items():
+        pairs.setdefault(instrument, []).append(_Pair(end["first"], end["latest"], end["supported"]))
+    return pairs
+
+
+def _peer_support(r):
+    """Had a mentorship (as mentee) or a circle place at some time between the first and latest check-in."""
+    mentored = exists().where(
+        Mentorship.mentee_id == r.c.user_id, Mentorship.started_at.isnot(None),
+        Mentorship.started_at <= r.c.latest_at, or_(Mentorship.ended_at.is_(None), Mentorship.ended_at >= r.c.first_at))
+    # Circle places are read from the circle's conversation: leaving keeps the row (left_at), unlike the
+    # circle membership itself, which is deleted.
+    in_circle = exists().where(
+        ConversationMember.user_id == r.c.user_id, ConversationMember.conversation_id == Conversation.id,
+        Conversation.kind == ConversationKind.GROUP, ConversationMember.joined_at <= r.c.latest_at,
+        or_(ConversationMember.left_at.is_(None), ConversationMember.left_at >= r.c.first_at))
+    return or_(mentored, in_circle)
+
+
+def _measure_outcome(instrument: str, measure: Measure, pairs: list[_Pair], min_cell: int) -> MeasureOutcome:
+    key, higher = measure.key, measure.higher_is_better
+    scored = [(p.first[key], p.latest[key], p.supported) for p in pairs
+              if _is_number(p.first.get(key)) and _is_number(p.latest.get(key))]
+    members = {WITH: [s[:2] for s in scored if s[2]], WITHOUT: [s[:2] for s in scored if not s[2]],
+               ALL: [s[:2] for s in scored]}
+    hidden = suppressed_groups({group: len(values) for group, values in members.items()}, min_cell)
+    return MeasureOutcome(instrument, key, higher,
+                          [_cell(group, members[group], higher, group in hidden) for group in GROUPS])
+
+
+def suppressed_groups(counts: dict[str, int], min_cell: int) -> set[str]:
+    """Groups to withhold: any under `min_cell` people, and the other half of the split when only one
+    half is small (the total minus the shown half would give the hidden half back)."""
+    hidden = {group for group, n in counts.items() if n < min_cell}
+    if len(hidden & {WITH, WITHOUT}) == 1:
+        hidden |= {WITH, WITHOUT}
+    return hidden
+
+
+def _cell(group: str, values: list[tuple[float, float]], higher_is_better: bool, hidden: bool) -> Cell:
+    if hidden:
+        return Cell(group, None, True)
+    first, latest = fmean(v[0] for v in values), fmean(v[1] for v in values)
+    change = fmean(v[1] - v[0] for v in values)
+    return Cell(group, len(values), False, round(first, 2), round(latest, 2), round(change, 2),
+                _direction(change, higher_is_better))
+
+
+def _direction(change: float, higher_is_better: bool) -> str:
+    if math.isclose(change, 0, abs_tol=1e-9):
+        return "unchanged"
+    return "improved" if (change > 0) == higher_is_better else "worsened"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --- programme metrics ------------------------------------------------------------------------------------
+
+def programme_metrics(staff: User, *, organisation_id: str | None = None, since: datetime | None = None,
+                      until: datetime | None = None) -> ProgrammeMetrics:
+    """Match requests, acceptance, replies, expiry (mentees in scope, requests made in the window) and the
+    current load of accredited mentors in scope; audited."""
+    scope, members = _scope(staff, organisation_id)
+    _check_window(since, until)
+    min_cell = current_app.config["OUTCOMES_MIN_CELL"]
+    requested = and_(*_window(Mentorship.created_at, since, until),
+                     *([Mentorship.mentee_id.in_(members)] if members is not None else []))
+    figures, hidden = _request_figures(requested, min_cell)
+    load = _mentor_load(members, min_cell)
+    hidden += [f"mentor_load.{name}" for name, value in vars(load).items() if value is None]
+    _audit(staff, "programme_metrics.read", organisation_id, since, until)
+    return ProgrammeMetrics(utcnow(), scope, since, until, min_cell, mentor_load=load, suppressed=hidden, **figures)
+
+
+def _request_figures(requested, min_cell: int) -> tuple[dict, list[str]]:
+    accepted = Mentorship.started_at.isnot(None)
+    decided = or_(accepted, Mentorship.status == MentorshipStatus.DECLINED)
+    total, mentees, expired, accepted_n, decided_n, deciding_mentees = db.session.execute(select(
+        func.count(), func.count(distinct(Mentorship.mentee_id)),
+        func.coalesce(func.sum(case((Mentorship.status == MentorshipStatus.EXPIRED, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((decided, 1), else_=0)), 0),
+        func.count(distinct(case((decided, Mentorship.mentee_id)))),
+    ).where(requested)).one()
+    decisions, replies = _response_times(requested, decided)
+    figures = {
+        "match_requests": total if mentees >= min_cell else None,
+        "expiry_rate": round(expired / total, 3) if mentees >= min_cell else None,
+        "acceptance_rate": round(accepted_n / decided_n, 3) if deciding_mentees >= min_cell else None,
+        "median_hours_to_decision": _median_hours(decisions, min_cell),
+        "median_hours_to_first_reply": _median_hours(replies, min_cell),
+    }
+    return figures, [name for name, value in figures.items() if value is None]
+
+
+def _response_times(requested, decided) -> tuple[dict[str, list], dict[str, list]]:
+    """Per mentee, the hours from request to the mentor's answer, and to the mentor's first message in
+    the mentorship's conversation at or after acceptance (mentorships without one have no reply time)."""
+    first_reply = (select(func.min(Message.created_at))
+                   .where(Message.conversation_id == Mentorship.conversation_id,
+                          Message.sender_id == Mentorship.mentor_id, Message.created_at >= Mentorship.started_at)
+                   .scalar_subquery())
+    rows = db.session.execute(select(Mentorship.mentee_id, Mentorship.created_at, Mentorship.responded_at, first_reply)
+                              .where(requested, decided))
+    decisions: dict[str, list] = {}
+    replies: dict[str, list] = {}
+    for mentee_id, created_at, responded_at, replied_at in rows:
+        if responded_at is not None:
+            decisions.setdefault(mentee_id, []).append(_hours(responded_at - created_at))
+        if replied_at is not None:
+            replies.setdefault(mentee_id, []).append(_hours(replied_at - created_at))
+    return decisions, replies
+
+
+def _median_hours(per_mentee: dict[str, list], min_cell: int) -> float | None:
+    """The median over mentorships, shown only when they involve at least `min_cell` different mentees."""
+    if len(per_mentee) < min_cell:
+        return None
+    return round(median(h for hours in per_mentee.values() for h in hours), 1)
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def _mentor_load(members: Select | None, min_cell: int) -> MentorLoad:
+    """Accredited mentors in scope now: places taken (active mentorships) against places offered."""
+    active = (select(func.count()).where(Mentorship.mentor_id == MentorProfile.user_id,
+                                         Mentorship.status == MentorshipStatus.ACTIVE).scalar_subquery())
+    mentors = select(MentorProfile.capacity.label("capacity"), active.label("active")).where(
+        MentorProfile.accredited_until > utcnow())
+    if members is not None:
+        mentors = mentors.where(MentorProfile.user_id.in_(members))
+    m = mentors.subquery()
+    count, capacity, taken, full = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(m.c.capacity), 0), func.coalesce(func.sum(m.c.active), 0),
+        func.coalesce(func.sum(case((m.c.active >= m.c.capacity, 1), else_=0)), 0))).one()
+    if count < min_cell:
+        return MentorLoad(None, None, None, None, None, None)
+    # The two buckets add up to the shown total: both go when either is small.
+    split_hidden = min(full, count - full) < min_cell
+    return MentorLoad(count, capacity, taken, round(taken / capacity, 3) if capacity else None,
+                      None if split_hidden else full, None if split_hidden else count - full)
+
+
+# --- scope and window -------------------------------------------------------------------------------------
+
+def _scope(staff: User, organisation_id: str | None) -> tuple[Scope, Select | None]:
+    """Whose data the staff member may see: (description, SELECT of user ids, or None for everyone).
+
+    Asking for an organisation one does not moderate is 404, like one that does not exist."""
+    if not staff.is_staff:
+        raise PermissionDeniedError("Only moderators and admins can see outcomes.")
+    everyone = organisations.is_global_staff(staff)
+    if organisation_id is not None:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None or not (everyone or organisation.id in _moderated(staff)):
+            raise NotFoundError("Organisation not found.")
+        members = select(OrganisationMember.user_id).where(OrganisationMember.organisation_id == organisation.id)
+        return Scope("organisation", f"Organisation: {organisation.name}", [organisation.id]), members
+    if everyone:
+        return Scope("network", "The whole network", []), None
+    moderated = _moderated(staff)
+    names = ", ".join(moderated.values())
+    return Scope("moderated_organisations", f"Organisations you moderate: {names}", list(moderated)), \
+        organisations.members_in_scope(staff)
+
+
+def _moderated(staff: User) -> dict[str, str]:
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).join(OrganisationMember)
+        .where(OrganisationMember.user_id == staff.id, OrganisationMember.role == MembershipRole.MODERATOR)
+        .order_by(Organisation.name))
+    return dict(rows.all())
+
+
+def _check_window(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since >= until:
+        raise InvalidInputError("until", "until must be later than since.")
+
+
+def _window(column, since: datetime | None, until: datetime | None) -> list:
+    """since ≤ column < until, either end open."""
+    return ([column >= since] if since else []) + ([column < until] if until else [])
+
+
+def _audit(staff: User, action: str, organisation_id, since, until) -> None:
+    window = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
+    audit.record(staff.id, action, target_type="organisation" if organisation_id else None,
+                 target_id=organisation_id, **window)
+    db.session.commit()
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("scope", "since", "until", "generated_at", "instrument", "measure", "higher_is_better", "group",
+               "people", "suppressed", "mean_first", "mean_latest", "mean_change", "direction")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_csv(result: OutcomeSummary) -> str:
+    """One row per (instrument, measure, group), with a header; starts with a byte-order mark so that
+    spreadsheets read it as UTF-8. Suppressed cells show "<10" people and empty means."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    context = (result.scope.description, _iso(result.since), _iso(result.until), _iso(result.generated_at))
+    for outcome in result.measures:
+        for cell in outcome.groups:
+            people = f"<{result.min_cell_size}" if cell.suppressed else cell.n
+            writer.writerow([_neutralise(value) for value in (
+                *context, outcome.instrument, outcome.measure, outcome.higher_is_better, GROUP_LABELS[cell.group],
+                people, cell.suppressed, cell.mean_first, cell.mean_latest, cell.mean_change, cell.direction)])
+    return "\ufeff" + out.getvalue()
+
+
+def _neutralise(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection);
+    numbers are written as numbers, so a negative change stays a number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
+CHART_WIDTH, CHART_HEIGHT, PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 560, 300, 40, 250, 50
+BAR_WIDTH, GROUP_WIDTH = 50, 170
+COLOURS = {"first": "#9aa5b1", "latest": "#1f6feb"}  # grey then blue: also told apart by their labels
+
+
+def chart_svg(result: OutcomeSummary, instrument: str, measure: str) -> str:
+    """A self-contained SVG bar chart: mean first vs latest score per group, with a text alternative."""
+    outcome = _find(result, instrument, measure)
+    scale = INSTRUMENTS[instrument].measure(measure)
+    top = scale.high  # bars on the measure's own scale
+    title = f"{INSTRUMENTS[instrument].name}, {scale.name}: mean first and latest score"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
+        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" '
+        'font-family="sans-serif" font-size="12">',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<desc id="chart-desc">{escape(_describe(result, outcome))}</desc>',
+        f'<line x1="{PLOT_LEFT}" y1="{PLOT_BOTTOM}" x2="{CHART_WIDTH - 10}" y2="{PLOT_BOTTOM}" stroke="#333"/>',
+        f'<text x="{PLOT_LEFT}" y="20" font-weight="bold">{escape(title)}</text>',
+    ]
+    for index, cell in enumerate(outcome.groups):
+        parts += _group_bars(cell, PLOT_LEFT + 10 + index * GROUP_WIDTH, top, result.min_cell_size)
+    parts += [f'<rect x="{PLOT_LEFT + 300}" y="28" width="10" height="10" fill="{COLOURS["first"]}"/>',
+              f'<text x="{PLOT_LEFT + 314}" y="37">first</text>',
+              f'<rect x="{PLOT_LEFT + 360}" y="28" width="10" height="10" fill="{COLOURS["latest"]}"/>',
+              f'<text x="{PLOT_LEFT + 374}" y="37">latest</text>', "</svg>"]
+    return "\n".join(parts)
+
+
+def _find(result: OutcomeSummary, instrument: str, measure: str) -> MeasureOutcome:
+    if instrument not in INSTRUMENTS:
+        raise InvalidInputError("instrument", f"Unknown instrument; one of {', '.join(INSTRUMENTS)}.")
+    for outcome in result.measures:
+        if outcome.instrument == instrument and outcome.measure == measure:
+            return outcome
+    keys = ", ".join(m.key for m in INSTRUMENTS[instrument].measures)
+    raise InvalidInputError("measure", f"Unknown measure; one of {keys}.")
+
+
+def _group_bars(cell: Cell, x: int, top: float, min_cell: int) -> list[str]:
+    label = f'<text x="{x + BAR_WIDTH}" y="{PLOT_BOTTOM + 18}" text-anchor="middle">{GROUP_LABELS[cell.group]}</text>'
+    if cell.suppressed:
+        return [label, f'<text x="{x + BAR_WIDTH}" y="{PLOT_BOTTOM - 20}" text-anchor="middle" fill="#555">'
+                       f'fewer than {min_cell} people</text>']
+    bars = [label, f'<text x="{x + BAR_WIDTH}" y="{PLOT_BOTTOM + 34}" text-anchor="middle">{cell.n} people</text>']
+    for offset, (kind, value) in enumerate((("first", cell.mean_first), ("latest", cell.mean_latest))):
+        height = (PLOT_BOTTOM - PLOT_TOP) * value / top
+        left = x + offset * BAR_WIDTH
+        bars += [f'<rect x="{left}" y="{PLOT_BOTTOM - height:.1f}" width="{BAR_WIDTH - 6}" height="{height:.1f}" '
+                 f'fill="{COLOURS[kind]}"><title>{kind}: {value}</title></rect>',
+                 f'<text x="{left + (BAR_WIDTH - 6) / 2}" y="{PLOT_BOTTOM - height - 4:.1f}" '
+                 f'text-anchor="middle">{value}</text>']
+    return bars
+
+
+def _describe(result: OutcomeSummary, outcome: MeasureOutcome) -> str:
+    """The chart in words, for screen readers."""
+    better = "higher" if outcome.higher_is_better else "lower"
+    parts = [f"{result.scope.description}. {better.capitalize()} scores are better."]
+    for cell in outcome.groups:
+        if cell.suppressed:
+            parts.append(f"{GROUP_LABELS[cell.group]}: fewer than {result.min_cell_size} people, not shown.")
+        else:
+            parts.append(f"{GROUP_LABELS[cell.group]}: {cell.n} people, mean first {cell.mean_first}, "
+                         f"mean latest {cell.mean_latest}, mean change {cell.mean_change} ({cell.direction}).")
+    return " ".join(parts)
