@@ -31,6 +31,7 @@ class ExportSchema(Schema):
     sessions = fields.List(fields.Dict())
     check_ins = fields.List(fields.Dict())
     check_in_reminders = fields.Dict(allow_none=True)
+    resources_authored = fields.List(fields.Dict())
 
 
 @blp.get("/me")

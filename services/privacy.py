@@ -10,7 +10,7 @@ from models import (
     PasswordResetToken, Report, SupportRequest, User, db, utcnow,
 )
 from models.user import default_settings
-from services import audit, changes, devices, groups
+from services import audit, changes, devices, groups, resources
 from services.changes import Change
 
 ERASED_NAME = "Deleted user"
@@ -100,6 +100,7 @@ def export_user_data(user: User) -> dict:
                                         .order_by(CheckIn.created_at, CheckIn.id))
         ],
         "check_in_reminders": _check_in_reminders(user.id),
+        "resources_authored": resources.authored_by(user.id),
     }
 
 
@@ -126,6 +127,7 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(CheckInReminder).where(CheckInReminder.user_id == user.id))
     _remove_message_bodies(user.id)
     _leave_mentoring_and_circles(user)
+    resources.forget_author(user.id)
     audit.record(user.id, "account.erased", target_type="user", target_id=user.id)  # the id only: nothing personal
     db.session.commit()
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import update as sql_update
 
 from models import Condition, EvidenceLevel, Resource, ResourceCondition, ResourceStatus, User, db, utcnow
 from services import audit, message_safety
@@ -198,6 +199,27 @@ def _audit_action(status: str, before: str | None, changes: dict) -> str:
     if changes.get("reviewed") or "reviewed_at" in changes:
         return "resource.reviewed"
     return "resource.updated"
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+def authored_by(user_id: str) -> list[dict]:
+    """For a data export: every resource the person wrote, in any state."""
+    stmt = select(Resource).where(Resource.author_id == user_id).order_by(Resource.created_at, Resource.id)
+    return [{"id": r.id, "title": r.title, "url": r.url, "body": r.body, "status": r.status,
+             "evidence_level": r.evidence_level, "condition_ids": r.condition_ids, "created_at": r.created_at,
+             "updated_at": r.updated_at, "published_at": r.published_at}
+            for r in db.session.scalars(stmt)]
+
+
+def forget_author(user_id: str) -> None:
+    """On erasure: unpublished drafts go; what a moderator published (or archived) stays in the
+    library for others, no longer linked to the person (docs/privacy.md)."""
+    for draft in db.session.scalars(select(Resource).where(Resource.author_id == user_id,
+                                                           Resource.status == ResourceStatus.DRAFT)):
+        db.session.delete(draft)
+    db.session.execute(sql_update(Resource).where(Resource.author_id == user_id).values(author_id=None)
+                       .execution_options(synchronize_session=False))
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -402,3 +402,26 @@ def test_matches_carry_resources_for_the_condition_asked_or_the_seekers_own(clie
     assert {r["id"] for r in everything.json["resources"]} == {about_t2, about_copd}
     one = client.get(f"{API}/matches", query_string={"condition_id": copd}, headers=seeker.headers)
     assert [r["id"] for r in one.json["resources"]] == [about_copd]
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+def test_the_export_holds_the_resources_a_person_wrote(client, mentor, moderator):
+    draft = draft_by(client, mentor)
+    export = client.get(f"{API}/me/export", headers=mentor.headers).json
+    assert [(r["id"], r["body"], r["status"]) for r in export["resources_authored"]] == [
+        (draft["id"], HOW_I_MANAGED, "draft")]
+    assert client.get(f"{API}/me/export", headers=moderator.headers).json["resources_authored"] == []
+
+
+def test_erasure_deletes_drafts_and_keeps_published_guides_without_the_author(app, client, mentor, moderator,
+                                                                               patient):
+    draft = draft_by(client, mentor, title="Unfinished")
+    guide = draft_by(client, mentor)
+    patch(client, moderator, guide["id"], status="published")
+    assert client.delete(f"{API}/me", headers=mentor.headers).status_code == 204
+    assert_problem(client.get(f"{RESOURCES}/{draft['id']}", headers=moderator.headers), 404)
+    kept = client.get(f"{RESOURCES}/{guide['id']}", headers=patient.headers).json
+    assert kept["author"] is None and kept["body"] == HOW_I_MANAGED
+    with app.app_context():
+        assert resource_service.authored_by(mentor.id) == []
