@@ -2,12 +2,17 @@
 the support offer only with consent, one's own history (oldest first), reminders, export and erasure."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from models import CheckIn, CheckInReminder, PushOutbox, db
+from services import scheduled
+from services.push_gateway import Outcome, PushMessage, SendResult
+from services.push_worker import PushWorker
 from services.scheduled import run_scheduled
 from tests.conftest import assert_problem
 from tests.mentoring_helpers import DIABETES_T1, condition_id, inbox, make_mentor, set_conditions
@@ -278,7 +283,6 @@ def test_a_weekly_reminder_is_due_a_week_from_now_at_ten_in_the_persons_time_zon
     body = set_reminders(client, person, cadence="weekly", instruments=["ons4", "ucla3"]).json
     assert body["cadence"] == "weekly" and body["instruments"] == ["ons4", "ucla3"]
     due = datetime.fromisoformat(body["next_due_at"].replace("Z", "+00:00"))
-    from zoneinfo import ZoneInfo
     local = due.astimezone(ZoneInfo("America/New_York"))
     today = datetime.now(ZoneInfo("America/New_York")).date()
     assert (local.date() - today).days == 7 and (local.hour, local.minute) == (10, 0)
@@ -294,7 +298,6 @@ def test_a_reminder_never_falls_inside_quiet_hours(client, people):
     client.patch(f"{API}/me", json={"timezone": "Europe/London", "settings": {"notifications": {
         "quiet_hours": {"start": "21:00", "end": "11:30"}}}}, headers=person.headers)
     due = set_reminders(client, person, cadence="fortnightly").json["next_due_at"]
-    from zoneinfo import ZoneInfo
     local = datetime.fromisoformat(due.replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/London"))
     assert (local.hour, local.minute) == (11, 30)
 
@@ -348,6 +351,54 @@ def test_a_reminder_is_sent_once_and_moved_on_by_its_cadence(app, client, people
     assert timedelta(days=6) < datetime.fromisoformat(due.replace("Z", "+00:00")) - now < timedelta(days=8)
     assert run(app, now + timedelta(days=8))["check_in_reminders_sent"] == 1
     assert len(inbox(client, person, "check_in_reminder")) == 2
+
+
+class RecordingGateway:
+    def __init__(self):
+        self.sent: list[PushMessage] = []
+
+    def send(self, messages: list[PushMessage]) -> list[SendResult]:
+        self.sent += messages
+        return [SendResult(Outcome.DELIVERED) for _ in messages]
+
+
+def test_two_hosts_running_at_once_send_one_reminder(make_app, client, people, monkeypatch):
+    person = people.make()
+    set_reminders(client, person, cadence="weekly")
+    barrier = threading.Barrier(2, timeout=2)
+    real_claim = scheduled._claim
+
+    def meet_then_claim(*args, **kwargs):
+        try:
+            barrier.wait()  # both runners have listed the same due reminder
+        except threading.BrokenBarrierError:
+            pass  # the other runner waits on our lock (SQLite), so it cannot meet us
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(scheduled, "_claim", meet_then_claim)
+    now = in_days(8)
+    threads = [threading.Thread(target=run, args=(make_app(), now)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(inbox(client, person, "check_in_reminder")) == 1
+
+
+def test_the_lock_screen_shows_nothing_about_check_ins_or_health(app, client, people):
+    person = people.make()
+    client.post(f"{API}/devices", json={"token": "device-token-1", "platform": "android"}, headers=person.headers)
+    check_in(client, person, "phq2", [3, 3])
+    set_reminders(client, person, cadence="weekly", instruments=["phq2", "gad2"])
+    run(app, in_days(8))
+    gateway = RecordingGateway()
+    with app.app_context():
+        PushWorker(gateway).drain()
+    [message] = gateway.sent
+    shown = " ".join([message.title, message.body, *message.data.keys(), *message.data.values()]).lower()
+    assert message.data["type"] == "check_in_reminder"
+    for health_word in ("phq", "gad", "ucla", "ons4", "depress", "anxi", "lonel", "score"):
+        assert health_word not in shown
 
 
 def test_switching_off_check_in_pushes_keeps_the_inbox_entry(app, client, people):
