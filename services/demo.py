@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Condition, User, UserCondition, db
-from services import accounts
+from models import Condition, Resource, User, UserCondition, db
+from services import accounts, resources
 
 DEMO_PASSWORD = "peerless-demo-2026"
 
@@ -29,6 +29,41 @@ PEOPLE = [
     ("yusuf", "Yusuf", [], "GB-ENG", ["en", "tr"], [("type-1-diabetes", 2010, ["CGM"], "matches")]),
 ]
 
+# The library: well-known public pages (title, url, evidence level, condition slugs), published by the
+# moderator, then one mentor's published guide and another's draft waiting in the review queue.
+LIBRARY = [
+    ("Type 2 diabetes in adults: management (NICE NG28)", "https://www.nice.org.uk/guidance/ng28",
+     "guideline", ["type-2-diabetes"]),
+    ("Type 1 diabetes in adults: diagnosis and management (NICE NG17)", "https://www.nice.org.uk/guidance/ng17",
+     "guideline", ["type-1-diabetes"]),
+    ("COPD in over 16s: diagnosis and management (NICE NG115)", "https://www.nice.org.uk/guidance/ng115",
+     "guideline", ["copd"]),
+    ("Depression in adults: treatment and management (NICE NG222)", "https://www.nice.org.uk/guidance/ng222",
+     "guideline", ["depression"]),
+    ("Managing the long-term effects of COVID-19 (NICE NG188)", "https://www.nice.org.uk/guidance/ng188",
+     "guideline", ["long-covid"]),
+    ("Pulmonary rehabilitation for COPD (Cochrane review)", "https://doi.org/10.1002/14651858.CD003793.pub3",
+     "systematic_review", ["copd"]),
+    ("Type 2 diabetes (NHS)", "https://www.nhs.uk/conditions/type-2-diabetes/", "expert_opinion", ["type-2-diabetes"]),
+    ("Type 1 diabetes (NHS)", "https://www.nhs.uk/conditions/type-1-diabetes/", "expert_opinion", ["type-1-diabetes"]),
+    ("COPD (NHS)", "https://www.nhs.uk/conditions/chronic-obstructive-pulmonary-disease-copd/", "expert_opinion",
+     ["copd"]),
+    ("Asthma (NHS)", "https://www.nhs.uk/conditions/asthma/", "expert_opinion", ["asthma"]),
+]
+GUIDES = [  # (author, title, body, condition slugs, published)
+    ("dev", "How I got back on my feet after an operation, with COPD",
+     "I had a hernia repair in 2023, three years into COPD. What helped me most: I asked the pre-op nurse early "
+     "how my inhalers and diabetes tablets would be handled on the day, and wrote her answers down. The physio "
+     "showed me breathing and coughing exercises before the operation and I practised them every morning. At home "
+     "I walked to the end of the road on day one and a little further each day, resting when I got breathless. I "
+     "kept a small notebook of pain, breathing and walking, which made the follow-up call easy. I rang 111 once "
+     "when the wound looked red, and I am glad I did. This is my experience, not medical advice: your own team "
+     "knows your situation.", ["copd", "type-2-diabetes"], True),
+    ("grace", "Telling colleagues about hypos",
+     "What I say to a new team in my first week, and the one-page note I leave in my desk drawer.",
+     ["type-1-diabetes"], False),
+]
+
 
 def seed_demo_community() -> list[User]:
     """Create the demo accounts that do not exist yet; return the new ones."""
@@ -47,4 +82,23 @@ def seed_demo_community() -> list[User]:
         ]
         db.session.commit()
         created.append(user)
+    _seed_library(conditions)
     return created
+
+
+def _seed_library(conditions: dict[str, str]) -> None:
+    """Add the library entries whose titles are not there yet."""
+    people = {u.email.split("@")[0]: u for u in db.session.scalars(
+        select(User).where(User.email.like("%@demo.peerless.example")))}
+    existing = set(db.session.scalars(select(Resource.title)))
+    moderator = people["amira"]
+    for title, url, level, slugs in LIBRARY:
+        if title not in existing:
+            resources.create(moderator, title=title, url=url, evidence_level=level, status="published",
+                             condition_ids=[conditions[s] for s in slugs if s in conditions])
+    for author, title, body, slugs, publish in GUIDES:
+        if title not in existing:
+            guide = resources.create(people[author], title=title, body=body,
+                                     condition_ids=[conditions[s] for s in slugs if s in conditions])
+            if publish:
+                resources.update(moderator, guide.id, status="published")
