@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate
 from api.schemas.common import PageArgsSchema, StrictBool, UTCDateTime, page_schema
 from api.schemas.groups import GroupSchema, SuggestedPersonSchema
 from api.schemas.messaging import CrisisResourceSchema
+from api.schemas.resources import ResourceSummarySchema
 from services.checkins.instruments import INSTRUMENTS
 from services.checkins.reminders import CADENCES, OFF
 
@@ -93,7 +94,10 @@ class SupportOfferSchema(Schema):
 class CheckInSafetySchema(Schema):
     screen_positive = fields.Boolean()
     message = fields.String()
-    resources = fields.List(fields.Nested(CrisisResourceSchema))
+    resources = fields.List(fields.Nested(CrisisResourceSchema), metadata={"description": "Helplines for the "
+                                                                                        "person's region."})
+    library = fields.List(fields.Nested(ResourceSummarySchema),
+                          metadata={"description": "Up to three published guides from the resource library."})
 
 
 class CheckInSchema(Schema):

@@ -1,6 +1,7 @@
 """What a screen-positive PHQ-2 or GAD-2 answers with (docs/safety.md, "Check-ins").
 
-Always: a plain message and the helplines for the person's region. Only with their consent (the
+Always: a plain message, the helplines for the person's region and up to three published guides
+from the resource library (about low mood or anxiety, and the person's own conditions). Only with their consent (the
 setting `check_ins.offer_support`, or `offer_support: true` on this one answer): the best mentors
 and a couple of open circles for their conditions. Moderators are not alerted: a positive screen is
 not crisis language, and people answer these questionnaires in confidence.
@@ -8,14 +9,19 @@ not crisis language, and people answer these questionnaires in confidence.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
-from models import User
+from models import Condition, User, db
+from services import resources
 from services.groups import suggest_groups
 from services.matching import find_matches
 from services.safety.resources import crisis_resources
 
 MENTORS_OFFERED = 3
 CIRCLES_OFFERED = 2
+GUIDES_OFFERED = 3
+# The condition (taxonomy slug) each screen is about, for guides from the resource library.
+SCREENED_CONDITION = {"phq2": "depression", "gad2": "anxiety"}
 
 MESSAGES = {
     "phq2": "Your answers suggest you have often felt down or lost interest in things over the last two weeks. "
@@ -28,9 +34,21 @@ MESSAGES = {
 
 
 def safety_answer(person: User, instrument: str) -> dict:
-    """`{screen_positive: true, message, resources}`: helplines for the person's region."""
+    """`{screen_positive: true, message, resources, library}`: helplines for the person's region, and guides."""
     return {"screen_positive": True, "message": MESSAGES[instrument],
-            "resources": crisis_resources(person.region, current_app.config.get("CRISIS_RESOURCES"))}
+            "resources": crisis_resources(person.region, current_app.config.get("CRISIS_RESOURCES")),
+            "library": _guides(person, instrument)}
+
+
+def _guides(person: User, instrument: str) -> list:
+    """Published guides about what was screened for first, then about the person's own conditions."""
+    screened = set(db.session.scalars(select(Condition.id).where(Condition.slug == SCREENED_CONDITION[instrument])))
+    found = resources.suggest_for(screened, limit=GUIDES_OFFERED)
+    own = {uc.condition_id for uc in person.conditions} - screened
+    if own and len(found) < GUIDES_OFFERED:
+        seen = {g.id for g in found}
+        found += [g for g in resources.suggest_for(own, limit=GUIDES_OFFERED) if g.id not in seen]
+    return found[:GUIDES_OFFERED]
 
 
 def wants_offer(person: User, offer_support: bool | None) -> bool:

@@ -134,6 +134,32 @@ def test_loneliness_over_its_threshold_carries_no_safety_answer(client, people):
     assert response.json["interpretation"]["total"]["key"] == "lonely" and "safety" not in response.json
 
 
+def publish_guide(client, moderator, title: str, condition: str) -> str:
+    response = client.post(f"{API}/resources", json={
+        "title": title, "url": "https://www.nhs.uk/mental-health/", "evidence_level": "guideline",
+        "status": "published", "condition_ids": [condition_id(client, condition)]}, headers=moderator.headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.json["id"]
+
+
+@pytest.mark.parametrize(("instrument", "condition"), [("phq2", "Depression"), ("gad2", "Anxiety")])
+def test_a_positive_screen_suggests_published_guides_about_what_was_screened_for(
+        client, people, instrument, condition):
+    moderator = people.make(roles=("moderator",))
+    guide = publish_guide(client, moderator, f"{condition}: NHS guide", condition)
+    publish_guide(client, moderator, "Type 1 diabetes: NICE guideline", DIABETES_T1)
+    library = check_in(client, people.make(), instrument, [2, 2]).json["safety"]["library"]
+    assert [g["id"] for g in library] == [guide]
+
+
+def test_the_library_also_offers_guides_about_the_persons_own_conditions(client, people):
+    moderator = people.make(roles=("moderator",))
+    guide = publish_guide(client, moderator, "Type 1 diabetes: NICE guideline", DIABETES_T1)
+    person = people.make()
+    set_conditions(client, person, DIABETES_T1)
+    assert [g["id"] for g in check_in(client, person, "phq2", [2, 2]).json["safety"]["library"]] == [guide]
+
+
 def test_a_positive_screen_does_not_alert_moderators(client, people):
     moderator = people.make(roles=("moderator",))
     check_in(client, people.make(), "phq2", [3, 3])
