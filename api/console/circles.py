@@ -1,0 +1,45 @@
+"""Circles and their members: moderators see every circle, let in requests and remove people."""
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+
+from api.console import bp
+from models import db
+from services import conditions, groups
+from services.errors import ConflictError, NotFoundError, PermissionDeniedError
+
+
+@bp.get("/circles")
+def circles():
+    q = (request.args.get("q") or "").strip()[:80] or None
+    page = groups.list_groups(g.console.user, q=q, cursor=request.args.get("cursor") or None)
+    names = conditions.names_of({c.condition_id for c in page.items if c.condition_id})
+    return render_template("console/circles.html", page=page, q=q, condition_names=names)
+
+
+@bp.get("/circles/<id:group_id>")
+def circle(group_id: str, *, error: str | None = None, status: int = 200):
+    circle = groups.get_group(g.console.user, group_id)
+    members = groups.list_members(g.console.user, group_id)
+    condition = conditions.names_of({circle.condition_id}).get(circle.condition_id) if circle.condition_id else None
+    return render_template("console/circle.html", circle=circle, members=members, condition=condition,
+                           error=error, done=request.args.get("done")), status
+
+
+@bp.post("/circles/<id:group_id>/members/<id:user_id>/approve")
+def approve_member(group_id: str, user_id: str):
+    return _act(group_id, "approved", lambda: groups.approve(g.console.user, group_id, user_id=user_id))
+
+
+@bp.post("/circles/<id:group_id>/members/<id:user_id>/remove")
+def remove_member(group_id: str, user_id: str):
+    return _act(group_id, "removed", lambda: groups.remove_member(g.console.user, group_id, user_id=user_id))
+
+
+def _act(group_id: str, done: str, action):
+    try:
+        action()
+    except (ConflictError, NotFoundError, PermissionDeniedError) as refused:  # full, not asked, already gone
+        db.session.rollback()
+        return circle(group_id, error=refused.detail, status=refused.status)
+    return redirect(url_for("console.circle", group_id=group_id, done=done), 303)

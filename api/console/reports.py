@@ -1,0 +1,45 @@
+"""The report queue, one report with its content in context (an audited read), and its resolution."""
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from api.console import bp, form_errors, parse_form
+from api.schemas.moderation import ACTIONS, ResolveSchema
+from models import db
+from services import moderation
+from services.errors import ConflictError, InvalidInputError, PermissionDeniedError
+
+ACTION_LABELS = {"dismiss": "Dismiss (no action)", "remove_content": "Remove the message",
+                 "warn": "Warn the person", "suspend_user": "Suspend the person", "unsuspend": "Lift a suspension"}
+STATUSES = ("open", "resolved")
+
+
+@bp.get("/reports")
+def report_queue():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else "open"
+    page = moderation.queue(g.console.user, status=status, cursor=request.args.get("cursor") or None)
+    return render_template("console/reports.html", page=page, status=status, statuses=STATUSES)
+
+
+@bp.get("/reports/<id:report_id>")
+def report_detail(report_id: str, *, error: str | None = None, status: int = 200):
+    view = moderation.read_report(g.console.user, report_id)
+    people = {view.reporter_id, view.target_user_id, view.resolved_by, *(m.sender_id for m in view.context)}
+    names = moderation.display_names(g.console.user, {p for p in people if p})
+    return render_template("console/report.html", view=view, names=names, error=error,
+                           actions=[(a, ACTION_LABELS[a]) for a in ACTIONS], done=request.args.get("done")), status
+
+
+@bp.post("/reports/<id:report_id>/resolve")
+def resolve_report(report_id: str):
+    try:
+        data = parse_form(ResolveSchema(), ("action", "note"))
+    except ValidationError as invalid:
+        return report_detail(report_id, error=form_errors(invalid), status=422)
+    try:
+        moderation.resolve(g.console.user, report_id, **data)
+    except (ConflictError, InvalidInputError, PermissionDeniedError) as refused:  # shown beside the form
+        db.session.rollback()
+        return report_detail(report_id, error=refused.detail, status=refused.status)
+    return redirect(url_for("console.report_detail", report_id=report_id, done=data["action"]), 303)
