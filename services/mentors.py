@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from models import ApplicationStatus, MentorApplication, MentorProfile, Role, User, UserRole, db, utcnow
 from services import conditions as condition_service
-from services import notifications
+from services import notifications, organisations
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
 
@@ -44,6 +44,9 @@ def list_applications(moderator: User, *, status: str | None = None, limit: int 
     stmt = select(MentorApplication).order_by(MentorApplication.created_at, MentorApplication.id)
     if status:
         stmt = stmt.where(MentorApplication.status == status)
+    scope = organisations.members_in_scope(moderator)
+    if scope is not None:  # an organisation's moderator decides for its members only
+        stmt = stmt.where(MentorApplication.user_id.in_(scope))
     after = decode_cursor("applications", cursor)
     if after:
         stmt = stmt.offset(after)
@@ -55,7 +58,7 @@ def decide(moderator: User, application_id: str, *, decision: str, note: str | N
     """Approve (mentor role, profile, 12-month accreditation) or reject; the applicant is told."""
     require_staff(moderator)
     application = db.session.get(MentorApplication, application_id)
-    if application is None:
+    if application is None or not organisations.covers(moderator, application.user_id):
         raise NotFoundError("Application not found.")
     if application.status != ApplicationStatus.PENDING:
         raise ConflictError(f"This application was already {application.status}.")
@@ -88,7 +91,7 @@ def renew_accreditation(moderator: User, mentor_id: str) -> MentorProfile:
     """Extend a mentor's accreditation by one period from today (or from its end, if later)."""
     require_staff(moderator)
     profile = db.session.get(MentorProfile, mentor_id)
-    if profile is None:
+    if profile is None or not organisations.covers(moderator, mentor_id):
         raise NotFoundError("Mentor not found.")
     profile.accredited_until = max(utcnow(), profile.accredited_until) + _accreditation_period()
     profile.expiry_notice_sent_at = None

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 
 from models import (
     GroupMembership, Message, Report, ReportStatus, Role, SafetyFlag, Severity, User, UserRole, db, utcnow,
 )
-from services import accounts, audit, groups, notifications, profiles, realtime
+from services import accounts, audit, groups, notifications, organisations, profiles, realtime
 from services.conversations import access_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -47,6 +47,9 @@ def queue(moderator: User, *, status: str | None = "open", limit: int = 20, curs
     """The queue: most severe first, then oldest first. No reported content here (reading it is audited)."""
     _require_staff(moderator)
     stmt = select(Report).order_by(Report.severity.desc(), Report.created_at, Report.id)
+    scope = organisations.members_in_scope(moderator)
+    if scope is not None:  # an organisation's moderator: reports by or about its members
+        stmt = stmt.where(or_(Report.target_user_id.in_(scope), Report.reporter_id.in_(scope)))
     if status:
         stmt = stmt.where(Report.status == status)
     offset = decode_cursor("reports", cursor) or 0
@@ -66,7 +69,7 @@ class ReportView:
 def read_report(moderator: User, report_id: str) -> ReportView:
     """A report with the reported content in context; the read itself is audited."""
     _require_staff(moderator)
-    found = _get(report_id)
+    found = _get(moderator, report_id)
     audit.record(moderator.id, "report.read", target_type="report", target_id=found.id)
     db.session.commit()
     return ReportView(found, _context(found))
@@ -75,7 +78,7 @@ def read_report(moderator: User, report_id: str) -> ReportView:
 def resolve(moderator: User, report_id: str, *, action: str, note: str | None = None) -> Report:
     """Act on a report: dismiss, remove_content, warn, suspend_user or unsuspend. Audited."""
     _require_staff(moderator)
-    found = _get(report_id)
+    found = _get(moderator, report_id)
     if found.status == ReportStatus.RESOLVED:
         raise ConflictError("This report is already resolved.")
     _ACTIONS[action](moderator, found, note)
@@ -101,10 +104,12 @@ class FlagCount:
 def contact_flag_counts(moderator: User, *, limit: int = 50) -> list[FlagCount]:
     """Who shares contact details early in new relationships, most often first (a grooming signal)."""
     _require_staff(moderator)
+    scope = organisations.members_in_scope(moderator)
     rows = db.session.execute(
         select(SafetyFlag.user_id, User.display_name, func.count(), func.count(SafetyFlag.conversation_id.distinct()),
                func.max(SafetyFlag.created_at))
         .join(User, User.id == SafetyFlag.user_id).where(SafetyFlag.kind == "contact_details")
+        .where(true() if scope is None else SafetyFlag.user_id.in_(scope))
         .group_by(SafetyFlag.user_id, User.display_name)
         .order_by(func.count().desc(), func.max(SafetyFlag.created_at).desc()).limit(limit))
     return [FlagCount(*row) for row in rows]
@@ -192,20 +197,27 @@ def _context(found: Report) -> list[Message]:
 
 
 def _alert_on_call(alert: Report) -> None:
-    """Push every on-call moderator (settings.moderation.on_call), or every moderator if none is on call."""
-    moderators = list(db.session.scalars(select(User).join(UserRole).where(
-        UserRole.role.in_([Role.MODERATOR, Role.ADMIN]), User.suspended_at.is_(None), User.erased_at.is_(None))))
+    """Push every on-call moderator (settings.moderation.on_call), or every moderator if none is on call;
+    an organisation's moderators only for alerts about its members (they could not open the others)."""
+    moderators = [m for m in db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role.in_([Role.MODERATOR, Role.ADMIN]), User.suspended_at.is_(None), User.erased_at.is_(None)))
+        if _in_scope(m, alert)]
     on_call = [m for m in moderators if (m.settings or {}).get("moderation", {}).get("on_call")] or moderators
     for moderator in on_call:
         notifications.notify(moderator, "crisis_alert" if alert.severity == Severity.HIGH else "report",
                              {"report_id": alert.id})
 
 
-def _get(report_id: str) -> Report:
+def _get(moderator: User, report_id: str) -> Report:
     found = db.session.get(Report, report_id)
-    if found is None:
+    if found is None or not _in_scope(moderator, found):
         raise NotFoundError("Report not found.")
     return found
+
+
+def _in_scope(moderator: User, found: Report) -> bool:
+    """A report is an organisation moderator's when its target person or its reporter is a member."""
+    return organisations.covers(moderator, found.target_user_id, found.reporter_id)
 
 
 def _require_staff(user: User) -> None:

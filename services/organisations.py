@@ -38,6 +38,15 @@ def members_in_scope(staff: User) -> Select | None:
     return select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(moderated))
 
 
+def covers(staff: User, *user_ids: str | None) -> bool:
+    """Whether any of these people (None for nobody, e.g. a detector's report) is in `staff`'s scope."""
+    scope = members_in_scope(staff)
+    if scope is None:
+        return True
+    ids = [uid for uid in user_ids if uid]
+    return bool(ids) and bool(db.session.scalar(select(scope.where(OrganisationMember.user_id.in_(ids)).exists())))
+
+
 # Referral codes: 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), read out
 # over the phone as three groups (KQ7M-3XPD-9T): 30^10 ≈ 2^49 codes, so guessing one at the rate
 # limit of POST /me/referrals would take far longer than any code lives.

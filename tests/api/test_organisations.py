@@ -10,7 +10,8 @@ from api.extensions import limiter
 from models import AuditEntry, ReferralCode, db
 from services import organisations
 from tests.conftest import assert_problem
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, befriend, send
+from tests.mentoring_helpers import DIABETES_T1, apply_to_mentor, decide, set_conditions
 
 API = "/api/v1"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -393,3 +394,107 @@ def test_a_member_leaves_a_programme(client, people, org, org_moderator):
     assert client.delete(f"{API}/me/organisations/{org['id']}", headers=patient.headers).status_code == 204
     assert client.get(f"{API}/organisations", headers=patient.headers).json["items"] == []
     assert_problem(client.delete(f"{API}/me/organisations/{org['id']}", headers=patient.headers), 404)
+
+
+# Scoping: an organisation's moderator looks after its members; admins and network-wide moderators, everyone
+
+def file_report(client, reporter, target, reason="harassment"):
+    response = client.post(f"{API}/reports", json={"target_type": "user", "target_id": target.id, "reason": reason},
+                           headers=reporter.headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.json["id"]
+
+
+@pytest.fixture
+def two_programmes(client, people, admin, org, org_moderator):
+    """Members `ours` of `org` (moderated by `org_moderator`) and `theirs` of another organisation."""
+    other = create_org(client, admin, name="Elsewhere Trust")
+    other_moderator = people.make(roles=("moderator",))
+    add_moderator(client, admin, other, other_moderator)
+    ours, theirs = people.make(), people.make()
+    join(client, org_moderator, org, ours)
+    join(client, other_moderator, other, theirs)
+    return ours, theirs, other_moderator
+
+
+def queue_ids(client, person) -> set[str]:
+    response = client.get(f"{API}/moderation/reports", headers=person.headers)
+    assert response.status_code == 200
+    return {r["id"] for r in response.json["items"]}
+
+
+def test_an_organisation_moderator_sees_reports_by_or_about_its_members_only(client, people, admin, org_moderator,
+                                                                              two_programmes):
+    ours, theirs, _ = two_programmes
+    outsider = people.make()
+    about_ours = file_report(client, outsider, ours)
+    by_ours = file_report(client, ours, outsider)
+    elsewhere = file_report(client, outsider, theirs)
+    assert queue_ids(client, org_moderator) == {about_ours, by_ours}
+    everyone = {about_ours, by_ours, elsewhere}
+    assert queue_ids(client, admin) == everyone == queue_ids(client, people.make(roles=("moderator",)))
+
+
+def test_an_organisation_moderator_cannot_read_or_resolve_another_organisations_report(client, people, org_moderator,
+                                                                                        two_programmes):
+    ours, theirs, other_moderator = two_programmes
+    elsewhere = file_report(client, people.make(), theirs)
+    mine = file_report(client, people.make(), ours)
+    assert_problem(client.get(f"{API}/moderation/reports/{elsewhere}", headers=org_moderator.headers), 404)
+    assert_problem(client.post(f"{API}/moderation/reports/{elsewhere}/resolve", json={"action": "dismiss"},
+                               headers=org_moderator.headers), 404)
+    assert client.get(f"{API}/moderation/reports/{elsewhere}", headers=other_moderator.headers).status_code == 200
+    assert client.get(f"{API}/moderation/reports/{mine}", headers=org_moderator.headers).status_code == 200
+    resolved = client.post(f"{API}/moderation/reports/{mine}/resolve", json={"action": "dismiss"},
+                           headers=org_moderator.headers)
+    assert resolved.status_code == 200 and resolved.json["status"] == "resolved"
+
+
+def test_a_crisis_alert_reaches_the_persons_organisation_moderators_and_not_others(client, people, org_moderator,
+                                                                                    two_programmes):
+    ours, theirs, other_moderator = two_programmes
+    conversation = befriend(client, ours, people.make())
+    send(client, ours, conversation, "I can't do this anymore, I want to end it all tonight")
+    alerts = [r for r in client.get(f"{API}/moderation/reports", headers=org_moderator.headers).json["items"]
+              if r["source"] == "crisis_detector"]
+    assert [a["target_user_id"] for a in alerts] == [ours.id]
+    assert queue_ids(client, other_moderator) == set()
+    inbox = lambda person: [n["type"] for n in client.get(f"{API}/notifications", headers=person.headers).json["items"]]  # noqa: E731
+    assert "crisis_alert" in inbox(org_moderator) and "crisis_alert" not in inbox(other_moderator)
+
+
+def test_an_organisation_moderator_decides_only_its_members_mentor_applications(client, people, admin, org_moderator,
+                                                                               two_programmes):
+    ours, theirs, other_moderator = two_programmes
+    ids = {}
+    for person in (ours, theirs):
+        set_conditions(client, person, DIABETES_T1)
+        ids[person.id] = apply_to_mentor(client, person).json["id"]
+    listed = client.get(f"{API}/moderation/mentor-applications", headers=org_moderator.headers).json["items"]
+    assert [a["id"] for a in listed] == [ids[ours.id]]
+    assert_problem(decide(client, org_moderator, ids[theirs.id]), 404)
+    assert decide(client, org_moderator, ids[ours.id]).status_code == 200
+    assert decide(client, other_moderator, ids[theirs.id]).status_code == 200
+    everyone = client.get(f"{API}/moderation/mentor-applications", headers=admin.headers).json["items"]
+    assert {a["id"] for a in everyone} == set(ids.values())
+
+
+def test_an_organisation_moderator_renews_only_its_members_accreditation(client, people, org_moderator, two_programmes):
+    ours, theirs, other_moderator = two_programmes
+    for person in (ours, theirs):
+        set_conditions(client, person, DIABETES_T1)
+        decide(client, other_moderator if person is theirs else org_moderator,
+               apply_to_mentor(client, person).json["id"])
+    assert_problem(client.post(f"{API}/moderation/mentors/{theirs.id}/renew", headers=org_moderator.headers), 404)
+    assert client.post(f"{API}/moderation/mentors/{ours.id}/renew", headers=org_moderator.headers).status_code == 200
+
+
+def test_an_organisation_moderator_sees_contact_flags_of_its_members_only(client, people, admin, org_moderator,
+                                                                          two_programmes):
+    ours, theirs, _ = two_programmes
+    for sharer in (ours, theirs):
+        send(client, sharer, befriend(client, sharer, people.make()), "add me on whatsapp 07700 900123")
+    flagged = lambda person: {f["user_id"] for f in client.get(f"{API}/moderation/contact-flags",  # noqa: E731
+                                                                headers=person.headers).json["items"]}
+    assert flagged(org_moderator) == {ours.id}
+    assert flagged(admin) == {ours.id, theirs.id}
