@@ -94,6 +94,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (health, accounts, password_reset, users, conditions, connections, conversations, blocks, devices,
                    mentoring, groups, support_requests, moderation, organisations, resources, check_ins, outcomes):
         api.register_blueprint(module.blp)
+    from api import console  # HTML pages for staff: a plain blueprint, outside the OpenAPI document
+
+    app.register_blueprint(console.bp)
 
 
 def register_commands(app: Flask) -> None:

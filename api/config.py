@@ -34,6 +34,13 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_env_int("ACCESS_TOKEN_SECONDS", 15 * 60))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(seconds=_env_int("REFRESH_TOKEN_SECONDS", 30 * 24 * 3600))
     JWT_TOKEN_LOCATION = ["headers"]
+    # The moderator console (/console) carries the same tokens in cookies, read only by its own pages
+    # (the API above keeps to headers). Secure unless CONSOLE_COOKIE_SECURE=false (plain-HTTP local use).
+    JWT_COOKIE_SECURE = os.environ.get("CONSOLE_COOKIE_SECURE", "true").lower() != "false"
+    JWT_COOKIE_SAMESITE = "Lax"
+    JWT_ACCESS_COOKIE_PATH = JWT_REFRESH_COOKIE_PATH = "/console"
+    JWT_CSRF_IN_COOKIES = False  # the CSRF value is rendered into each form, not left in a readable cookie
+    JWT_CSRF_CHECK_FORM = True
 
     PASSWORD_HASH_PROFILE = os.environ.get("PASSWORD_HASH_PROFILE", "rfc9106_low_memory")
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")

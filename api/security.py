@@ -14,6 +14,9 @@ DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
 HSTS = "max-age=63072000; includeSubDomains"  # two years; sent only over HTTPS (browsers ignore it otherwise)
 # Every response that is not the docs page is JSON (or a static asset): it may load nothing and sit in no frame.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The console's pages: its own stylesheet, script and icon, forms posting back to itself, no inline code.
+CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 CORS_HEADERS = "Authorization, Content-Type, X-Request-ID"
 CORS_EXPOSED = "Retry-After, X-Request-ID"
@@ -37,8 +40,9 @@ def register_security(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         response.headers.update(_BASE_HEADERS)
         is_docs = request.endpoint == DOCS_ENDPOINT
-        response.headers["Content-Security-Policy"] = docs_csp if is_docs else API_CSP
-        if "Authorization" in request.headers or request.path.startswith("/api/v1/"):
+        is_console = request.path.startswith("/console")
+        response.headers["Content-Security-Policy"] = docs_csp if is_docs else CONSOLE_CSP if is_console else API_CSP
+        if "Authorization" in request.headers or request.path.startswith("/api/v1/") or is_console:
             response.headers["Cache-Control"] = "no-store"
         if _is_https():
             response.headers["Strict-Transport-Security"] = HSTS

@@ -28,6 +28,13 @@ def existing_condition_ids(condition_ids: set[str]) -> set[str]:
     return set(db.session.scalars(select(Condition.id).where(Condition.id.in_(condition_ids))))
 
 
+def names_of(condition_ids: set[str]) -> dict[str, str]:
+    """Condition names by id (the taxonomy is public), for lists that store ids only."""
+    if not condition_ids:
+        return {}
+    return dict(db.session.execute(select(Condition.id, Condition.name).where(Condition.id.in_(condition_ids))).all())
+
+
 def related_condition_ids(condition_ids: set[str]) -> set[str]:
     """The conditions themselves plus their parent groups: what "the same kind of condition" means."""
     if not condition_ids:

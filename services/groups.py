@@ -101,6 +101,29 @@ def get_group(viewer: User, group_id: str) -> GroupView:
     return view_of(group, _membership(group.id, viewer.id))
 
 
+@dataclass
+class MemberView:
+    """Someone in (or invited to, or asking to join) a circle, as its hosts and moderators see them."""
+
+    user_id: str
+    display_name: str
+    status: str  # member | invited | requested
+    role: str    # member | host
+    since: datetime
+
+
+def list_members(manager: User, group_id: str) -> list[MemberView]:
+    """A circle's hosts first, then members, invitations and requests, oldest first: hosts and moderators only."""
+    group = access_group(manager, group_id)
+    _require_manager(manager, group)
+    order = case((GroupMembership.role == HOST, 0), (GroupMembership.status == MEMBER, 1),
+                 (GroupMembership.status == INVITED, 2), else_=3)
+    rows = db.session.execute(
+        select(GroupMembership, User.display_name).join(User, User.id == GroupMembership.user_id)
+        .where(GroupMembership.group_id == group.id).order_by(order, GroupMembership.created_at, User.id))
+    return [MemberView(m.user_id, name, m.status, m.role, m.created_at) for m, name in rows]
+
+
 def suggest_groups(seeker: User, condition_ids: set[str], *, limit: int = 5) -> list[GroupView]:
     """Public circles with room for the conditions (or their groups) that the seeker is not in yet."""
     if not condition_ids:

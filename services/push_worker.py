@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
 from services import notifications, presence
@@ -232,6 +232,11 @@ def dead_letters(limit: int = 100) -> list[PushOutbox]:
     """Pushes given up on, newest first: for operators (CLI and console)."""
     return list(db.session.scalars(select(PushOutbox).where(PushOutbox.status == OutboxStatus.DEAD)
                                    .order_by(PushOutbox.finished_at.desc()).limit(limit)))
+
+
+def dead_letter_count() -> int:
+    """How many pushes were given up on (the console's dashboard; the CLI lists them)."""
+    return db.session.scalar(select(func.count()).select_from(PushOutbox).where(PushOutbox.status == OutboxStatus.DEAD))
 
 
 def requeue_dead_letters() -> int:
