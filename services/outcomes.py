@@ -221,6 +221,7 @@ def _request_figures(requested, min_cell: int) -> tuple[dict, list[str]]:
         func.coalesce(func.sum(case((decided, 1), else_=0)), 0),
         func.count(distinct(case((decided, Mentorship.mentee_id)))),
     ).where(requested)).one()
+    expired, accepted_n, decided_n = int(expired), int(accepted_n), int(decided_n)  # NUMERIC on PostgreSQL
     decisions, replies = _response_times(requested, decided)
     figures = {
         "match_requests": total if mentees >= min_cell else None,
@@ -274,6 +275,7 @@ def _mentor_load(members: Select | None, min_cell: int) -> MentorLoad:
     count, capacity, taken, full = db.session.execute(select(
         func.count(), func.coalesce(func.sum(m.c.capacity), 0), func.coalesce(func.sum(m.c.active), 0),
         func.coalesce(func.sum(case((m.c.active >= m.c.capacity, 1), else_=0)), 0))).one()
+    capacity, taken, full = int(capacity), int(taken), int(full)  # PostgreSQL sums bigints to NUMERIC
     if count < min_cell:
         return MentorLoad(None, None, None, None, None, None)
     # The two buckets add up to the shown total: both go when either is small.
