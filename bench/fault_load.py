@@ -17,17 +17,18 @@ process, and now and then a success is replayed (the phone "did not see" the ans
 200 with the same message. Chaos: the whole process group of one API process and of one push worker gets
 SIGKILL at a random moment, and is restarted a moment later.
 
-Checks, after the outbox has drained (pure functions below, unit-tested by tests/test_fault_verifier.py):
+Checks, after the outbox has drained (bench/_fault_checks.py, unit-tested by tests/test_fault_verifier.py):
 - every acknowledged message exists exactly once (conversation, sender, client_msg_id), with its id and seq;
 - seqs in each conversation are 1..n without gaps, and `conversations.last_seq` = n;
-- each device of each other member got at least one push per message (duplicates counted and reported);
+- each device of each other member got at least one push per message; duplicates are counted and reported,
+  and allowed only from outbox rows sent again after a killed worker's lease ran out;
 - no push is left pending or dead-lettered;
 - no request failed (5xx, connection error, timeout, unexpected 4xx) except requests in flight on a process
   at the moment it was killed, or sent to it while it was down and restarting.
 Exit status 0 only when every check passes. Everything is bounded by a wall-clock limit; every process is
 started in its own session and killed in `finally`.
 
-Not a benchmark for run_all.py (no NAME/run): it checks correctness under faults; `--soak` adds memory
+Not a benchmark for run_all.py (no NAME): it checks correctness under faults; `--soak` adds memory
 (RSS per process) and latency (p50/p95/p99 per interval) over a longer run.
 """
 from __future__ import annotations
@@ -52,6 +53,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
+from _fault_checks import (  # noqa: E402
+    Ack, Attempt, MessageRow, Outage, PushCheck, expected_pushes, latency_by_interval, unexcused_failures,
+    unexplained_duplicates, verify_messages, verify_pushes,
+)
 
 DB_NAME = "peerless_fault"
 FAULT_REDIS_DB = 11          # a Redis database number of our own on the shared server
@@ -63,153 +68,6 @@ REPLAY_PROBABILITY = 0.05    # resend a message that already succeeded
 LEASE_SECONDS = 120          # services.push_worker.PushWorker's default lease: a killed worker's rows wait this long
 WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appointment", "sleep", "coffee",
          "music", "friend", "slowly", "today", "weekend", "kind", "laugh", "quiet", "book", "sunny")
-INFLIGHT_SLACK = 0.05        # seconds: clock reads around a kill are not atomic with the signal
-
-
-# ---------------------------------------------------------------- records and pure verification
-
-@dataclass(frozen=True)
-class Attempt:
-    """One HTTP request a phone made. `outcome` is the status code, or refused/reset/timeout/error."""
-    instance: str
-    started: float
-    ended: float
-    outcome: int | str
-
-    @property
-    def ok(self) -> bool:
-        return isinstance(self.outcome, int) and 200 <= self.outcome < 300
-
-
-@dataclass(frozen=True)
-class Outage:
-    """A process killed at `killed_at` and answering again from `ready_at` (None: never came back)."""
-    instance: str
-    killed_at: float
-    ready_at: float | None
-
-
-@dataclass(frozen=True)
-class Ack:
-    """A 2xx answer to a send: what the phone now believes exists."""
-    conversation_id: str
-    sender_id: str
-    client_msg_id: str
-    message_id: str
-    seq: int
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    id: str
-    conversation_id: str
-    sender_id: str
-    client_msg_id: str
-    seq: int
-
-
-def excused(attempt: Attempt, outages: list[Outage]) -> bool:
-    """A failed request is excused only if its process was killed while it was in flight, or if it was sent
-    while that process was down or restarting."""
-    for outage in outages:
-        if outage.instance != attempt.instance:
-            continue
-        in_flight = attempt.started - INFLIGHT_SLACK <= outage.killed_at <= attempt.ended + INFLIGHT_SLACK
-        back = outage.ready_at if outage.ready_at is not None else float("inf")
-        while_down = outage.killed_at <= attempt.started <= back
-        if in_flight or while_down:
-            return True
-    return False
-
-
-def unexcused_failures(attempts: list[Attempt], outages: list[Outage]) -> list[Attempt]:
-    """Every request that neither succeeded nor is excused by a kill: 5xx, 4xx, connection errors, timeouts."""
-    return [a for a in attempts if not a.ok and not excused(a, outages)]
-
-
-def verify_messages(acks: list[Ack], rows: list[MessageRow], last_seqs: dict[str, int]) -> list[str]:
-    """Violations: acknowledged messages missing, duplicated or changed; gaps in seqs; last_seq out of step."""
-    problems: list[str] = []
-    by_key: dict[tuple[str, str, str], list[MessageRow]] = collections.defaultdict(list)
-    for row in rows:
-        by_key[(row.conversation_id, row.sender_id, row.client_msg_id)].append(row)
-    for key, found in by_key.items():
-        if len(found) > 1:
-            problems.append(f"client_msg_id {key[2]} stored {len(found)} times in conversation {key[0]}")
-    for ack in acks:
-        found = by_key.get((ack.conversation_id, ack.sender_id, ack.client_msg_id), [])
-        if not found:
-            problems.append(f"acknowledged message {ack.message_id} (client_msg_id {ack.client_msg_id}) is missing")
-        elif found[0].id != ack.message_id or found[0].seq != ack.seq:
-            problems.append(f"acknowledged message {ack.message_id} seq {ack.seq} is stored as "
-                            f"{found[0].id} seq {found[0].seq}")
-    seqs: dict[str, list[int]] = collections.defaultdict(list)
-    for row in rows:
-        seqs[row.conversation_id].append(row.seq)
-    for conversation_id in sorted(set(seqs) | set(last_seqs)):
-        got = sorted(seqs.get(conversation_id, []))
-        if got != list(range(1, len(got) + 1)):
-            problems.append(f"conversation {conversation_id}: seqs are not 1..{len(got)} ({describe_gaps(got)})")
-        if last_seqs.get(conversation_id, 0) != len(got):
-            problems.append(f"conversation {conversation_id}: last_seq {last_seqs.get(conversation_id, 0)} "
-                            f"but {len(got)} messages")
-    return problems
-
-
-def describe_gaps(seqs: list[int]) -> str:
-    counts = collections.Counter(seqs)
-    repeated = sorted(s for s, n in counts.items() if n > 1)
-    missing = sorted(set(range(1, max(seqs, default=0) + 1)) - set(counts))
-    return f"missing {missing[:10]}, repeated {repeated[:10]}"
-
-
-def expected_pushes(rows: list[MessageRow], members: dict[str, set[str]],
-                    tokens: dict[str, list[str]]) -> set[tuple[str, str]]:
-    """(device token, message id) for every device of every member of the conversation but the sender."""
-    return {(token, row.id) for row in rows for user_id in members.get(row.conversation_id, set())
-            if user_id != row.sender_id for token in tokens.get(user_id, [])}
-
-
-@dataclass
-class PushCheck:
-    expected: int
-    missing: list[tuple[str, str]]
-    duplicates: int                     # pushes beyond the first for the same (token, message)
-    duplicated_pairs: int
-    unexpected: list[tuple[str, str]]   # pushed, but for no message and device we know of
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing and not self.unexpected
-
-
-def verify_pushes(expected: set[tuple[str, str]], received: collections.Counter) -> PushCheck:
-    return PushCheck(
-        expected=len(expected),
-        missing=sorted(expected - set(received)),
-        duplicates=sum(n - 1 for key, n in received.items() if key in expected and n > 1),
-        duplicated_pairs=sum(1 for key, n in received.items() if key in expected and n > 1),
-        unexpected=sorted(set(received) - expected),
-    )
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
-    return ordered[int(rank) - 1]
-
-
-def latency_by_interval(attempts: list[Attempt], start: float, interval: float) -> list[dict]:
-    """Successful requests bucketed by the interval they ended in: count, p50/p95/p99 in ms."""
-    buckets: dict[int, list[float]] = collections.defaultdict(list)
-    for a in attempts:
-        if a.ok:
-            buckets[int((a.ended - start) // interval)].append((a.ended - a.started) * 1000)
-    return [{"t": (i + 1) * interval, "n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95),
-             "p99": percentile(v, 99)} for i, v in sorted(buckets.items())]
 
 
 # ---------------------------------------------------------------- the fake FCM (a subprocess)
@@ -681,6 +539,16 @@ def load_state(db_url: str) -> tuple[list[MessageRow], dict[str, int], dict[str,
     return rows, last_seqs, members, tokens
 
 
+def retried_rows(db_url: str) -> set[tuple[str, str]]:
+    """(user id, message id) of message pushes whose outbox row was claimed more than once."""
+    import psycopg
+
+    with psycopg.connect(libpq(db_url)) as conn:
+        return {(str(user_id), message_id) for user_id, message_id in conn.execute(
+            "SELECT o.user_id, n.data->>'message_id' FROM push_outbox o "
+            "JOIN notifications n ON n.id = o.notification_id WHERE n.type = 'message' AND o.attempts > 1")}
+
+
 def _plain(value):
     return value if isinstance(value, (int, str)) else str(value)
 
@@ -708,6 +576,7 @@ class Report:
     memory: list[dict]
     t0: float
     drain_seconds: float
+    load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)   # others share the machine
     revision: str = field(default_factory=h.git_revision)
 
     @property
@@ -786,11 +655,16 @@ def run(duration: float, *, soak: bool, seed_value: int, interval: float, think:
 
         rows, last_seqs, members, tokens = load_state(db_url)
         problems = verify_messages(phones.acks, rows, last_seqs) + phones.problems + chaos.errors
-        pushes = verify_pushes(expected_pushes(rows, members, tokens), read_pushes(record))
+        received = read_pushes(record)
+        pushes = verify_pushes(expected_pushes(rows, members, tokens), received)
+        owners = {token: user_id for user_id, user_tokens in tokens.items() for token in user_tokens}
+        unexplained = unexplained_duplicates(received, owners, retried_rows(db_url))
         failures = unexcused_failures(phones.attempts, chaos.outages)
         problems += [f"{len(pushes.missing)} pushes missing, e.g. {pushes.missing[:3]}"] if pushes.missing else []
         problems += [f"{len(pushes.unexpected)} unexpected pushes, e.g. {pushes.unexpected[:3]}"] \
             if pushes.unexpected else []
+        problems += [f"{len(unexplained)} duplicated pushes from outbox rows claimed only once, "
+                     f"e.g. {unexplained[:3]}"] if unexplained else []
         problems += [f"outbox not drained: {outbox}"] if outbox.get("pending") or outbox.get("dead") else []
         problems += [f"{len(failures)} requests failed outside a kill: "
                      f"{collections.Counter(a.outcome for a in failures).most_common()}"] if failures else []
@@ -832,7 +706,8 @@ def format_report(r: Report, soak: bool) -> str:
               for (name, at), stranded in zip(r.worker_kills, r.stranded)]
     lines = [
         f"Fault test ({'soak' if soak else 'bounded'}), revision {r.revision}: {r.duration:.0f}s of load, "
-        f"{r.seconds:.0f}s in all. Verdict: **{'PASS' if r.ok else 'FAIL'}**.",
+        f"{r.seconds:.0f}s in all; machine load average at the end {r.load_average[0]:.1f} on "
+        f"{os.cpu_count()} cores. Verdict: **{'PASS' if r.ok else 'FAIL'}**.",
         "",
         f"- Killed with SIGKILL and restarted: {'; '.join(kills) or 'nothing'}.",
         f"- Messages acknowledged (2xx): {r.acks:,}; stored: {r.messages:,}; replays of an acknowledged "
@@ -840,7 +715,8 @@ def format_report(r: Report, soak: bool) -> str:
         f"- Requests: {r.attempts:,}; failed but excused (in flight on, or sent to, a killed process): "
         f"{r.failures_excused}; failed otherwise: {len(r.failures)}.",
         f"- Pushes expected (device × message): {r.pushes.expected:,}; missing: {len(r.pushes.missing)}; "
-        f"duplicates: {r.pushes.duplicates} (over {r.pushes.duplicated_pairs} device × message pairs); "
+        f"duplicates: {r.pushes.duplicates} over {r.pushes.duplicated_pairs} device × message pairs (allowed only "
+        f"from rows sent again after a killed worker's lease ran out); "
         f"outbox after {r.drain_seconds:.0f}s of draining: {r.outbox}.",
     ]
     if r.problems:
@@ -850,7 +726,7 @@ def format_report(r: Report, soak: bool) -> str:
               for row in r.latency]
     if r.memory:
         names = [k for k in r.memory[0] if k != "t"]
-        lines += ["", "Resident memory (MB, each process with its children; a restarted process starts afresh):", "",
+        lines += ["", "Resident memory (MB; for an API process its gunicorn worker; a restarted process starts afresh):", "",
                   "| at | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
         lines += ["| " + f"{s['t']:.0f} s | " + " | ".join(f"{s[n]:.0f}" for n in names) + " |" for s in r.memory]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
-"""The fault test's verifier (bench/fault_load.py) must be able to fail: fed crafted records with a lost,
-duplicated or renumbered message, a seq gap, a missing push or a 5xx outside a kill, it reports each one.
-The fault test itself needs PostgreSQL, Redis and several processes; it runs as `make fault` in .ci/run."""
+"""The fault test's checks (bench/_fault_checks.py, used by bench/fault_load.py) must be able to fail:
+fed crafted records with a lost, duplicated or renumbered message, a seq gap, a missing or duplicated push
+or a 5xx outside a kill, they report each one. The fault test itself needs PostgreSQL, Redis and several
+processes; it runs as `make fault` in .ci/run."""
 from __future__ import annotations
 
 import collections
@@ -13,17 +14,22 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-@pytest.fixture(scope="module")
-def fl():
-    saved = list(sys.path)   # the module puts bench/ on sys.path for its helpers; take it off again
+def load(name: str):
+    """A bench/ module by path; bench/ is on sys.path only while it loads (its own helpers import that way)."""
+    saved = list(sys.path)
     try:
-        spec = importlib.util.spec_from_file_location("fault_load", BENCH / "fault_load.py")
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module   # dataclasses look their module up while being defined
         spec.loader.exec_module(module)
         return module
     finally:
         sys.path[:] = saved
+
+
+@pytest.fixture(scope="module")
+def fl():
+    return load("_fault_checks")
 
 
 def rows_and_acks(fl, conversation="c1", sender="u1", n=3):
@@ -113,6 +119,13 @@ def test_percentile_is_nearest_rank(fl):
     assert fl.percentile([7.0], 99) == 7.0
 
 
-def test_it_is_not_picked_up_as_a_benchmark(fl):
-    # bench/run_all.py runs any bench module with a NAME and a run(); this one is a correctness test.
-    assert not isinstance(getattr(fl, "NAME", None), str)
+def test_the_fault_test_is_not_picked_up_as_a_benchmark():
+    # bench/run_all.py runs any bench module with a NAME and a run(); this one checks correctness instead.
+    assert not isinstance(getattr(load("fault_load"), "NAME", None), str)
+
+
+def test_duplicates_are_explained_only_by_a_row_sent_again_after_a_lost_lease(fl):
+    received = collections.Counter({("b1", "m1"): 2, ("b1", "m2"): 2, ("c1", "m3"): 1})
+    owners = {"b1": "bob", "c1": "carol"}
+    retried = {("bob", "m1")}             # bob's row for m1 was claimed twice (its first worker was killed)
+    assert fl.unexplained_duplicates(received, owners, retried) == [("b1", "m2")]
