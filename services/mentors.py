@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from models import ApplicationStatus, MentorApplication, MentorProfile, Role, User, UserRole, db, utcnow
 from services import conditions as condition_service
@@ -52,6 +52,27 @@ def list_applications(moderator: User, *, status: str | None = None, limit: int 
         stmt = stmt.offset(after)
     rows = list(db.session.scalars(stmt.limit(limit + 1)))
     return page_from_rows(rows, limit=limit, purpose="applications", position_of=lambda _: (after or 0) + limit)
+
+
+def count_applications(moderator: User, *, status: str = ApplicationStatus.PENDING) -> int:
+    require_staff(moderator)
+    stmt = select(func.count()).select_from(MentorApplication).where(MentorApplication.status == status)
+    scope = organisations.members_in_scope(moderator)
+    if scope is not None:  # the same applications list_applications shows them
+        stmt = stmt.where(MentorApplication.user_id.in_(scope))
+    return db.session.scalar(stmt)
+
+
+def expiring_accreditations(moderator: User, *, within_days: int | None = None,
+                            limit: int = 100) -> list[MentorProfile]:
+    """Mentors whose accreditation ends within the notice period (default) or has already ended, soonest first."""
+    require_staff(moderator)
+    days = current_app.config["ACCREDITATION_NOTICE_DAYS"] if within_days is None else within_days
+    stmt = select(MentorProfile).where(MentorProfile.accredited_until <= utcnow() + timedelta(days=days))
+    scope = organisations.members_in_scope(moderator)
+    if scope is not None:  # mentors they may renew
+        stmt = stmt.where(MentorProfile.user_id.in_(scope))
+    return list(db.session.scalars(stmt.order_by(MentorProfile.accredited_until, MentorProfile.user_id).limit(limit)))
 
 
 def decide(moderator: User, application_id: str, *, decision: str, note: str | None = None) -> MentorApplication:

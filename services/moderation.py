@@ -92,6 +92,25 @@ def resolve(moderator: User, report_id: str, *, action: str, note: str | None = 
     return found
 
 
+def open_report_counts(moderator: User) -> dict[int, int]:
+    """How many open reports wait at each severity (every level present, zero included): the console's dashboard."""
+    _require_staff(moderator)
+    stmt = select(Report.severity, func.count()).where(Report.status == ReportStatus.OPEN)
+    scope = organisations.members_in_scope(moderator)
+    if scope is not None:  # the same reports the queue shows them
+        stmt = stmt.where(or_(Report.target_user_id.in_(scope), Report.reporter_id.in_(scope)))
+    counts = dict(db.session.execute(stmt.group_by(Report.severity)).all())
+    return {int(level): counts.get(level, 0) for level in sorted(Severity, reverse=True)}
+
+
+def display_names(moderator: User, user_ids: set[str]) -> dict[str, str]:
+    """Names of the people a report involves, for staff reading it (erased accounts included, as stored)."""
+    _require_staff(moderator)
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+
+
 @dataclass
 class FlagCount:
     user_id: str

@@ -97,3 +97,22 @@ def test_condition_names_by_id(app, client):
     with app.app_context():
         assert conditions.names_of({i["id"] for i in items}) == {i["id"]: i["name"] for i in items}
         assert conditions.names_of(set()) == {}
+
+
+def test_an_organisation_moderator_counts_only_what_their_queue_and_lists_show(app, client, people):
+    from tests.api.test_organisations import add_moderator, create_org, join
+
+    admin = people.make(roles=("admin",))
+    org = create_org(client, admin)
+    org_moderator = people.make(roles=("moderator",))
+    assert add_moderator(client, admin, org, org_moderator).status_code == 200
+    reported_message(client, people)  # outside the organisation
+    insider = people.make()
+    join(client, admin, org, insider)
+    assert apply_to_mentor(client, insider).status_code == 201
+    assert apply_to_mentor(client, people.make()).status_code == 201
+    with app.app_context():
+        scoped, everyone = user(org_moderator), user(admin)
+        assert moderation.open_report_counts(scoped) == {3: 0, 2: 0, 1: 0}
+        assert moderation.open_report_counts(everyone)[2] == 1
+        assert (mentors.count_applications(scoped), mentors.count_applications(everyone)) == (1, 2)
