@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from models import MembershipRole, Organisation, OrganisationMember, ReferralCode, Role, User, db, utcnow
 from services import audit
@@ -331,8 +332,9 @@ def memberships_of(user_id: str) -> list[tuple[OrganisationMember, Organisation]
 def matching_filter(seeker: User, candidate_id):
     """One SQL condition on a candidate's user id column: a seeker limited to their programmes meets only
     people sharing one, and a candidate limited to theirs is offered only to seekers sharing one."""
-    shared = select(OrganisationMember.user_id).where(
-        OrganisationMember.organisation_id.in_(organisation_ids(seeker.id)))
+    own = aliased(OrganisationMember)
+    shared = select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(
+        select(own.organisation_id).where(own.user_id == seeker.id)))
     if seeker.matching_scope == "programme":
         return candidate_id.in_(shared)
     return or_(User.matching_scope != "programme", candidate_id.in_(shared))

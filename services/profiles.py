@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from models import User, UserCondition, Visibility, db
-from services import blocks
+from services import blocks, organisations
 from services import conditions as condition_service
 from services.errors import InvalidInputError, NotFoundError
 
@@ -26,6 +26,8 @@ def _may_see_each_other(viewer: User, other: User) -> bool:
 def update_profile(user: User, **changes) -> User:
     """Apply the fields the owner sent; `settings` merges into what is stored."""
     settings = changes.pop("settings", None)
+    if changes.get("matching_scope") == "programme" and not organisations.organisation_ids(user.id):
+        raise InvalidInputError("matching_scope", "Join a programme (POST /me/referrals) before limiting matching to it.")
     for field, value in changes.items():
         setattr(user, field, value)
     if settings is not None:

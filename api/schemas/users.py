@@ -112,6 +112,7 @@ class MeSchema(UserSchema):
     birth_year = fields.Integer()
     settings = fields.Nested(SettingsSchema)
     conditions = fields.List(fields.Nested(OwnConditionSchema))
+    matching_scope = fields.String(metadata={"description": "network (default) or programme: match only within my programmes"})
 
 
 class ProfileUpdateSchema(Schema):
@@ -122,6 +123,7 @@ class ProfileUpdateSchema(Schema):
     region = region()
     timezone = timezone()
     settings = fields.Nested(SettingsSchema)
+    matching_scope = fields.String(validate=validate.OneOf(["network", "programme"]))
 
 
 class ConditionEntrySchema(Schema):

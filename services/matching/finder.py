@@ -1,7 +1,7 @@
 """Finding candidates: SQL narrows the whole network to a pool, scoring.py ranks the pool.
 
 The pool queries use only what can be checked in SQL on every engine (shared condition or
-condition group, a shared language, exclusions, mentor availability) and take the strongest tiers
+condition group, a shared language, exclusions, programme scope, mentor availability) and take the strongest tiers
 first (same condition and region, same condition, same group; mentors by rating), so the rows
 scored in Python hold the best matches even among 100,000 patients. Within a tier of peers the
 pool is a sample, not a ranking: that is what keeps a common condition as cheap as a rare one.
@@ -17,7 +17,7 @@ from models import (
     Condition, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition,
     Visibility, db, utcnow,
 )
-from services import blocks
+from services import blocks, organisations
 from services.errors import ConflictError, InvalidInputError
 from services.matching import scoring
 
@@ -92,7 +92,8 @@ def _tier(seeker: User, condition_ids: set[str], *, region: str | None, kind: st
         .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility != Visibility.PRIVATE,
                UserCondition.user_id.notin_(excluded), User.suspended_at.is_(None), User.erased_at.is_(None),
                User.health_consent_withdrawn_at.is_(None),
-               or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]))
+               or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]),
+               organisations.matching_filter(seeker, UserCondition.user_id))
     )
     if region:
         stmt = stmt.where(User.region == region)

@@ -11,7 +11,7 @@ from models import AuditEntry, ReferralCode, db
 from services import organisations
 from tests.conftest import assert_problem
 from tests.factories import PersonFactory, befriend, send
-from tests.mentoring_helpers import DIABETES_T1, apply_to_mentor, decide, set_conditions
+from tests.mentoring_helpers import DIABETES_T1, apply_to_mentor, decide, make_mentor, match_ids, set_conditions
 
 API = "/api/v1"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -498,3 +498,68 @@ def test_an_organisation_moderator_sees_contact_flags_of_its_members_only(client
                                                                 headers=person.headers).json["items"]}
     assert flagged(org_moderator) == {ours.id}
     assert flagged(admin) == {ours.id, theirs.id}
+
+
+# Matching scope: the whole network unless a person limits it to their programmes
+
+def set_scope(client, person, scope):
+    return client.patch(f"{API}/me", json={"matching_scope": scope}, headers=person.headers)
+
+
+@pytest.fixture
+def diabetes_network(client, people, admin, org, org_moderator):
+    """`inside` and `member` are in `org`; `outside` is in no programme; all live with type 1 diabetes."""
+    inside, member, outside = people.make(), people.make(), people.make()
+    for person in (inside, member):
+        join(client, org_moderator, org, person)
+    for person in (inside, member, outside):
+        set_conditions(client, person, DIABETES_T1)
+    return inside, member, outside
+
+
+def test_matching_spans_the_whole_network_by_default(client, diabetes_network):
+    inside, member, outside = diabetes_network
+    assert client.get(f"{API}/me", headers=inside.headers).json["matching_scope"] == "network"
+    assert set(match_ids(client, inside)) == {member.id, outside.id}
+    assert set(match_ids(client, outside)) == {inside.id, member.id}
+
+
+def test_a_seeker_limited_to_their_programme_meets_only_people_who_share_one(client, diabetes_network):
+    inside, member, outside = diabetes_network
+    response = set_scope(client, inside, "programme")
+    assert response.status_code == 200 and response.json["matching_scope"] == "programme"
+    assert match_ids(client, inside) == [member.id]
+
+
+def test_a_person_limited_to_their_programme_is_offered_only_to_people_sharing_one(client, diabetes_network):
+    inside, member, outside = diabetes_network
+    set_scope(client, inside, "programme")
+    assert inside.id not in match_ids(client, outside)
+    assert inside.id in match_ids(client, member)
+
+
+def test_a_mentor_limited_to_their_programme_is_offered_only_within_it(client, people, org, org_moderator):
+    mentor = make_mentor(client, people)
+    join(client, org_moderator, org, mentor)
+    set_scope(client, mentor, "programme")
+    inside, outside = people.make(), people.make()
+    join(client, org_moderator, org, inside)
+    for person in (inside, outside):
+        set_conditions(client, person, DIABETES_T1)
+    assert match_ids(client, inside, kind="mentor") == [mentor.id]
+    assert match_ids(client, outside, kind="mentor") == []
+
+
+def test_limiting_matching_needs_a_programme_and_a_known_scope(client, people):
+    loner = people.make()
+    assert_problem(set_scope(client, loner, "programme"), 422)
+    assert_problem(set_scope(client, loner, "everyone"), 422)
+    assert client.get(f"{API}/me", headers=loner.headers).json["matching_scope"] == "network"
+
+
+def test_leaving_the_last_programme_opens_matching_to_the_network_again(client, diabetes_network, org):
+    inside, member, outside = diabetes_network
+    set_scope(client, inside, "programme")
+    client.delete(f"{API}/me/organisations/{org['id']}", headers=inside.headers)
+    assert client.get(f"{API}/me", headers=inside.headers).json["matching_scope"] == "network"
+    assert set(match_ids(client, inside)) == {member.id, outside.id}
