@@ -9,6 +9,7 @@ can be changed through the environment; the table in docs/deploy.md lists them.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 
@@ -57,22 +58,36 @@ if not control_socket_disable:
 
 
 def post_worker_init(worker) -> None:
-    """On SIGTERM, also close this process's Socket.IO connections.
+    """Make SIGTERM a quick, clean stop for a process behind nginx.
 
-    gunicorn stops accepting and waits for in-flight requests, but an open WebSocket or a parked
-    long-poll never finishes by itself, so without this every stop would last graceful_timeout.
-    Closed phones reconnect at once; nginx sends them to another process (docs/deploy.md).
+    gunicorn stops accepting but keeps its listening socket open while in-flight requests finish, so
+    the kernel goes on queueing new connections that are reset when the worker exits: nginx would
+    wait on them and could not retry a POST elsewhere. Closing the listener refuses them at once, and
+    nginx sends them to another process. An open WebSocket or a parked long-poll never finishes by
+    itself, so this process's Socket.IO connections are closed too (phones reconnect elsewhere);
+    without that every stop would last graceful_timeout.
     """
     begin_graceful_stop = worker.handle_exit
 
     def handle_exit(sig, frame):
         begin_graceful_stop(sig, frame)
-        # Not in the signal handler itself: closing takes locks the interrupted thread may hold.
+        worker.method_queue.defer(_stop_listening, worker)  # on the worker's main loop, not in the handler
         threading.Thread(target=_close_realtime_connections, name="close-sockets", daemon=True).start()
 
     worker.handle_exit = handle_exit
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn has it: don't break in-flight system calls
+
+
+def _stop_listening(worker) -> None:
+    """Serve the connections the kernel already queued (they are in flight), then close the listeners."""
+    worker.set_accept_enabled(False)
+    for listener in worker.sockets:
+        for _ in range(worker_connections):
+            if not select.select([listener], [], [], 0)[0]:
+                break
+            worker.accept(listener)
+        listener.close()
 
 
 def _close_realtime_connections() -> None:
