@@ -28,6 +28,7 @@ class ExportSchema(Schema):
     support_requests = fields.List(fields.Dict())
     circles = fields.List(fields.Dict())
     reports_filed = fields.List(fields.Dict())
+    organisations = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict())
     check_ins = fields.List(fields.Dict())
     check_in_reminders = fields.Dict(allow_none=True)

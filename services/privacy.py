@@ -7,10 +7,10 @@ from models import (
     AuthSession, Block, CheckIn, CheckInReminder, Connection, ConsentRecord, ConversationMember, Device,
     GroupMembership, Message,
     MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox,
-    PasswordResetToken, Report, SupportRequest, User, db, utcnow,
+    OrganisationMember, PasswordResetToken, Report, SupportRequest, User, db, utcnow,
 )
 from models.user import default_settings
-from services import audit, changes, devices, groups, resources
+from services import audit, changes, devices, groups, organisations, resources
 from services.changes import Change
 
 ERASED_NAME = "Deleted user"
@@ -88,6 +88,10 @@ def export_user_data(user: User) -> dict:
              "details": r.details, "status": r.status, "created_at": r.created_at}
             for r in db.session.scalars(select(Report).where(Report.reporter_id == user.id))
         ],
+        "organisations": [
+            {"organisation_id": m.organisation_id, "name": org.name, "role": m.role, "joined_at": m.joined_at}
+            for m, org in organisations.memberships_of(user.id)
+        ],
         "sessions": [
             {"id": s.id, "created_at": s.created_at, "revoked_at": s.revoked_at, "revoked_reason": s.revoked_reason}
             for s in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)
@@ -123,6 +127,7 @@ def erase_account(user: User) -> None:
     db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(PushOutbox).where(PushOutbox.user_id == user.id))
+    db.session.execute(delete(OrganisationMember).where(OrganisationMember.user_id == user.id))
     db.session.execute(delete(CheckIn).where(CheckIn.user_id == user.id))
     db.session.execute(delete(CheckInReminder).where(CheckInReminder.user_id == user.id))
     _remove_message_bodies(user.id)

@@ -563,3 +563,15 @@ def test_leaving_the_last_programme_opens_matching_to_the_network_again(client, 
     client.delete(f"{API}/me/organisations/{org['id']}", headers=inside.headers)
     assert client.get(f"{API}/me", headers=inside.headers).json["matching_scope"] == "network"
     assert set(match_ids(client, inside)) == {member.id, outside.id}
+
+
+# Privacy
+
+def test_the_export_lists_a_persons_programmes_and_erasure_removes_them(client, people, org, org_moderator):
+    patient = people.make()
+    join(client, org_moderator, org, patient)
+    exported = client.get(f"{API}/me/export", headers=patient.headers).json["organisations"]
+    assert [(o["organisation_id"], o["name"], o["role"]) for o in exported] == [(org["id"], org["name"], "member")]
+    assert client.delete(f"{API}/me", headers=patient.headers).status_code == 204
+    members = client.get(f"{API}/organisations/{org['id']}/members", headers=org_moderator.headers).json["items"]
+    assert [m["user"]["id"] for m in members] == [org_moderator.id]
