@@ -5,6 +5,7 @@ Not a benchmark (run_all.py skips modules without NAME/run). Used by bench/match
 """
 from __future__ import annotations
 
+import os
 import random
 import sys
 import uuid
@@ -20,7 +21,10 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
 CHUNK = 5_000
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:54329"
+# The PostgreSQL and Redis servers a benchmark uses when they answer: those of .ci/services.sh unless
+# BENCH_PG_URL (a server URL without a database) or BENCH_REDIS_URL say otherwise.
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:54329").rstrip("/")
+REDIS_SERVER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6390").rstrip("/")
 
 
 def now() -> datetime:
@@ -59,13 +63,34 @@ def analyze(engine) -> None:
 
 # ---------------------------------------------------------------- PostgreSQL databases of our own
 
+def _pg_admin_conninfo() -> str:
+    from sqlalchemy.engine import make_url
+    url = make_url(PG_SERVER)
+    parts = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
+             "password": url.password, "dbname": "postgres"}
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)
+
+
 def pg_available() -> bool:
     try:
         import psycopg
-        with psycopg.connect("host=127.0.0.1 port=54329 user=postgres dbname=postgres", connect_timeout=3):
+        with psycopg.connect(_pg_admin_conninfo(), connect_timeout=3):
             return True
     except Exception:
         return False
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+        return bool(redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=3).ping())
+    except Exception:
+        return False
+
+
+def redis_url(db: int) -> str:
+    """A Redis database of the benchmark's own (the Socket.IO channel itself is server-wide)."""
+    return f"{REDIS_SERVER}/{db}"
 
 
 @contextmanager
@@ -74,7 +99,7 @@ def pg_database(name: str):
     import psycopg
 
     def admin(sql: str) -> None:
-        with psycopg.connect("host=127.0.0.1 port=54329 user=postgres dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(_pg_admin_conninfo(), autocommit=True) as c:
             c.execute(sql)
 
     admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -88,7 +113,7 @@ def pg_database(name: str):
 def pg_backend_pids(name: str) -> list[int]:
     """Server processes of connections to database `name` (their CPU is server CPU too)."""
     import psycopg
-    with psycopg.connect("host=127.0.0.1 port=54329 user=postgres dbname=postgres") as c:
+    with psycopg.connect(_pg_admin_conninfo()) as c:
         return [r[0] for r in c.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 from marshmallow import Schema, fields, post_dump, validate
 
 from api.schemas.common import Body, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
+from api.schemas.fastdump import FastDump
 from api.schemas.mentoring import MentorshipSchema
 from api.schemas.notifications import NotificationSchema
 
 SEQ = validate.Range(min=0, max=2**31 - 1)
 
 
-class PersonRefSchema(Schema):
+class PersonRefSchema(FastDump):
     id = fields.String()
     display_name = fields.String()
 
 
-class MessageSchema(Schema):
+class MessageSchema(FastDump):
     id = fields.String()
     conversation_id = fields.String()
     seq = fields.Integer()
@@ -56,13 +57,13 @@ class SentMessageSchema(MessageSchema):
         return {key: value for key, value in data.items() if key not in ("safety", "warning") or value is not None}
 
 
-class MemberSchema(Schema):
+class MemberSchema(FastDump):
     id = fields.String(attribute="user_id")
     display_name = fields.Function(lambda member: member.user.display_name)
     read_seq = fields.Integer()
 
 
-class ConversationSchema(Schema):
+class ConversationSchema(FastDump):
     id = fields.String()
     kind = fields.String()
     title = fields.String(allow_none=True)
@@ -73,13 +74,13 @@ class ConversationSchema(Schema):
     last_activity_at = UTCDateTime()
 
 
-class ReadPositionSchema(Schema):
+class ReadPositionSchema(FastDump):
     conversation_id = fields.String()
     user_id = fields.String()
     seq = fields.Integer(attribute="read_seq")
 
 
-class ConnectionSchema(Schema):
+class ConnectionSchema(FastDump):
     id = fields.String()
     status = fields.String()
     requester_id = fields.String()
@@ -90,13 +91,13 @@ class ConnectionSchema(Schema):
     responded_at = UTCDateTime(allow_none=True)
 
 
-class BlockSchema(Schema):
+class BlockSchema(FastDump):
     user_id = fields.String(attribute="blocked_id")
     display_name = fields.Function(lambda block: block.blocked.display_name)
     created_at = UTCDateTime()
 
 
-class SyncSchema(Schema):
+class SyncSchema(FastDump):
     next_since = fields.String()
     has_more = fields.Boolean()
     messages = fields.List(fields.Nested(MessageSchema))
