@@ -118,22 +118,26 @@ def _first_and_latest(members: Select | None, since, until) -> dict[str, list[_P
     part = (CheckIn.user_id, CheckIn.instrument)
     ranked = select(
         CheckIn.user_id, CheckIn.instrument, CheckIn.scores,
-        func.row_number().over(partition_by=part, order_by=(CheckIn.created_at, CheckIn.id)).label("from_start"),
-        func.row_number().over(partition_by=part, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()))
-        .label("from_end"),
+        func.row_number().over(partition_by=part, order_by=(CheckIn.created_at, CheckIn.id)).label("position"),
+        func.count().over(partition_by=part).label("count"),
         func.min(CheckIn.created_at).over(partition_by=part).label("first_at"),
         func.max(CheckIn.created_at).over(partition_by=part).label("latest_at"),
     ).where(*_window(CheckIn.created_at, since, until))
     if members is not None:
         ranked = ranked.where(CheckIn.user_id.in_(members))
     r = ranked.subquery()
+    # Whether the person had support is asked once per pair, on the first check-in's row.
+    supported = case((r.c.position == 1, _peer_support(r)), else_=False)
     rows = db.session.execute(
-        select(r.c.user_id, r.c.instrument, r.c.scores, r.c.from_start, _peer_support(r).label("supported"))
-        # from_start + from_end - 1 is the number of check-ins: at least two, and only the two ends.
-        .where(or_(r.c.from_start == 1, r.c.from_end == 1), r.c.from_start + r.c.from_end >= 3))
+        select(r.c.user_id, r.c.instrument, r.c.scores, r.c.position, supported.label("supported"))
+        .where(r.c.count >= 2, or_(r.c.position == 1, r.c.position == r.c.count)))
     ends: dict[tuple[str, str], dict] = {}
-    for user_id, instrument, scores, from_start, supported in rows:
-        ends.setdefault((user_id, instrument), {"supported": bool(supported)})["first" if from_start == 1 else "latest"] = scores
+    for user_id, instrument, scores, position, supported in rows:
+        end = ends.setdefault((user_id, instrument), {})
+        if position == 1:
+            end |= {"first": scores, "supported": bool(supported)}
+        else:
+            end["latest"] = scores
     pairs: dict[str, list[_Pair]] = {}
     for (_, instrument), end in ends.items():
         pairs.setdefault(instrument, []).append(_Pair(end["first"], end["latest"], end["supported"]))
