@@ -1,6 +1,7 @@
 """`flask --app wsgi push-worker` and the dead-letter commands for operators."""
 from __future__ import annotations
 
+import atexit
 import signal
 import threading
 
@@ -35,9 +36,11 @@ def push_worker(once: bool, interval: float, use_rq: bool) -> None:
         return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
+        # Only a flag: the loop finishes a batch it is sending, releases one it has not started, then returns (exit 0).
         signal.signal(sig, lambda *_: stop.set())
     click.echo("push worker draining the outbox; Ctrl-C to stop")
     run_forever(worker, interval=interval, stop=stop)
+    click.echo("push worker stopped")
 
 
 def _run_rq(app) -> None:
@@ -66,17 +69,29 @@ def push_dead_letters(requeue: bool) -> None:
     click.echo(f"{len(rows)} dead-lettered pushes")
 
 
-def start_in_process_worker(app) -> threading.Thread:
-    """`make run`: drain pushes and run scheduled jobs on a daemon thread, so the embedded
-    default needs no second process or cron."""
-    def loop():
-        stop = threading.Event()
-        with app.app_context():
-            run_forever(make_worker(app), interval=1.0, stop=stop, every_minute=run_scheduled)
+class InProcessWorker(threading.Thread):
+    """`make run`: drain pushes and run scheduled jobs on a thread of the API process, so the embedded
+    default needs no second process or cron. A daemon thread (it never holds the process open), but
+    stopped at interpreter exit so a batch is finished or released rather than cut off mid-transaction."""
 
-    thread = threading.Thread(target=loop, name="push-worker", daemon=True)
-    thread.start()
-    return thread
+    def __init__(self, app):
+        super().__init__(name="push-worker", daemon=True)
+        self.app, self.stopping = app, threading.Event()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            run_forever(make_worker(self.app), interval=1.0, stop=self.stopping, every_minute=run_scheduled)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self.join(timeout)
+
+
+def start_in_process_worker(app) -> InProcessWorker:
+    worker = InProcessWorker(app)
+    worker.start()
+    atexit.register(worker.stop)  # Ctrl-C on `make run`: atexit runs while daemon threads still do
+    return worker
 
 
 @click.command("run-scheduled")

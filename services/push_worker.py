@@ -40,6 +40,7 @@ class DrainStats:
     dead: int = 0
     messages: int = 0
     devices_removed: int = 0
+    released: int = 0  # claimed, then given back unsent because the worker is stopping
 
 
 @dataclass
@@ -75,13 +76,17 @@ class PushWorker:
         self.retry = retry or RetryPolicy()
         self._dead_at_claim = 0
 
-    def drain_once(self) -> DrainStats:
-        """Claim one batch of due rows, send them, record the results."""
+    def drain_once(self, stop=None) -> DrainStats:
+        """Claim one batch of due rows, send them, record the results. If `stop` (a threading.Event)
+        is set before sending starts, the batch is released instead; once sending, it is finished."""
         claims = self._claim()
         stats = DrainStats(claimed=len(claims), dead=self._dead_at_claim)
         if not claims:
             return stats
         self._plan(claims)
+        if stop is not None and stop.is_set():
+            stats.released = self._release(claims)
+            return stats
         sends = [(claim, device_id, message) for claim in claims for device_id, message in claim.sends]
         results = self.gateway.send([message for _, _, message in sends]) if sends else []
         stats.messages = len(sends)
@@ -152,6 +157,22 @@ class PushWorker:
                         data={"type": notification.type, "notification_id": notification.id, **notification.data},
                         collapse_key=collapse, silent=silent)))
         db.session.rollback()
+
+    def _release(self, claims: list[_Claim]) -> int:
+        """Give back rows this worker claimed but will not send: another worker may take them at once
+        rather than when the lease ends, and the claim does not count as an attempt."""
+        rows = db.session.scalars(
+            select(PushOutbox).where(PushOutbox.id.in_([c.row_id for c in claims]))
+            .with_for_update().execution_options(populate_existing=True))
+        leases = {c.row_id: c.lease_until for c in claims}
+        released = 0
+        for row in rows:
+            if row.claimed_until == leases[row.id]:  # still ours: a lost lease belongs to the new owner
+                row.claimed_until, row.attempts = None, row.attempts - 1
+                released += 1
+        db.session.commit()
+        log.info("push worker stopping: released %s claimed rows unsent", released)
+        return released
 
     def _record(self, claims, sends, results: list[SendResult], stats: DrainStats) -> None:
         by_row: dict[str, list[tuple[str, SendResult]]] = {}
@@ -249,7 +270,8 @@ def requeue_dead_letters() -> int:
 
 
 def run_forever(worker: PushWorker, *, interval: float, stop, every_minute=None) -> None:
-    """Poll until `stop` (a threading.Event) is set; finish the current batch before stopping.
+    """Poll until `stop` (a threading.Event) is set; a batch being sent is finished, one claimed but
+    not yet sending is released (PushWorker.drain_once).
     `every_minute`, if given, also runs about once a minute (the scheduled jobs under `make run`)."""
     next_minute = 0.0
     while not stop.is_set():
@@ -257,7 +279,7 @@ def run_forever(worker: PushWorker, *, interval: float, stop, every_minute=None)
             if every_minute is not None and time.monotonic() >= next_minute:
                 next_minute = time.monotonic() + 60
                 every_minute()
-            stats = worker.drain_once()
+            stats = worker.drain_once(stop)
         except Exception:  # noqa: BLE001 - a dead database must not kill the worker; rows stay claimed-then-leased
             log.exception("push drain failed; retrying")
             db.session.rollback()
