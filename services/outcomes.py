@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean, median
@@ -182,13 +181,13 @@ def _cell(group: str, values: list[tuple[float, float]], higher_is_better: bool,
     if hidden:
         return Cell(group, None, True)
     first, latest = fmean(v[0] for v in values), fmean(v[1] for v in values)
-    change = fmean(v[1] - v[0] for v in values)
-    return Cell(group, len(values), False, round(first, 2), round(latest, 2), round(change, 2),
+    change = round(fmean(v[1] - v[0] for v in values), 2)  # the direction follows the figure shown
+    return Cell(group, len(values), False, round(first, 2), round(latest, 2), change,
                 _direction(change, higher_is_better))
 
 
 def _direction(change: float, higher_is_better: bool) -> str:
-    if math.isclose(change, 0, abs_tol=1e-9):
+    if change == 0:
         return "unchanged"
     return "improved" if (change > 0) == higher_is_better else "worsened"
 
@@ -371,7 +370,7 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
-CHART_WIDTH, CHART_HEIGHT, PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 560, 300, 40, 250, 50
+CHART_WIDTH, CHART_HEIGHT, PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 560, 300, 60, 250, 50  # bars stay below the legend
 BAR_WIDTH, GROUP_WIDTH = 50, 170
 COLOURS = {"first": "#9aa5b1", "latest": "#1f6feb"}  # grey then blue: also told apart by their labels
 
