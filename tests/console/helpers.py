@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import re
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)"')
 
 
 def csrf_of(response) -> str:
-    """The CSRF value rendered into the page's forms."""
-    match = CSRF_FIELD.search(response.get_data(as_text=True))
-    assert match, "no CSRF field on the page"
-    return match.group(1)
+    """The CSRF value rendered into the page's forms: the same, and not empty, in every one of them."""
+    values = set(CSRF_INPUT.findall(response.get_data(as_text=True)))
+    assert len(values) == 1 and "" not in values, f"CSRF fields on the page: {values or 'none'}"
+    return values.pop()
 
 
 def sign_in(client, person, *, next_url: str | None = None):
