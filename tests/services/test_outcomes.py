@@ -410,3 +410,12 @@ def test_chart_of_an_unknown_instrument_or_measure_is_invalid_input(ctx):
         outcomes.chart_svg(result, "nope", "total")
     with pytest.raises(InvalidInputError):
         outcomes.chart_svg(result, "ons4", "total")
+
+
+@given(st.lists(st.tuples(st.integers(0, 10), st.integers(0, 10)), min_size=1, max_size=60))
+def test_a_cells_mean_change_is_its_latest_mean_minus_its_first_mean(pairs):
+    shown = outcomes._cell(outcomes.ALL, pairs, True, hidden=False)
+    assert shown.n == len(pairs)
+    assert abs(shown.mean_change - (shown.mean_latest - shown.mean_first)) <= 0.011  # each rounded to 2 places
+    assert shown.direction == ("unchanged" if shown.mean_change == 0 else
+                               "improved" if shown.mean_change > 0 else "worsened")
