@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export PEERLESS_ENV ?= development
 
-.PHONY: run test install migrate seed-demo bench fault soak clean
+.PHONY: run test install migrate seed-demo bench fault soak screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ run: migrate  ## serve the API on http://127.0.0.1:$(PORT) (docs at /docs), drai
 
 test: install  ## the whole suite; exit code 5 (no tests ran) fails like any other
 	PEERLESS_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: install  ## photograph each console page in headless Chromium into docs/screenshots/
+	PEERLESS_ENV=testing PEERLESS_SCREENSHOTS=1 $(PY) -m pytest tests/console/test_browser.py -k every_page $(PYTEST_ARGS)
 
 bench: install  ## run every benchmark under bench/ and rewrite docs/performance.md
 	$(PY) bench/run_all.py $(BENCH_ARGS)
