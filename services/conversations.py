@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import contains_eager, lazyload
@@ -14,6 +15,9 @@ from services import changes
 from services.changes import Change
 from services.errors import NotFoundError
 from services.pagination import Page, decode_cursor, page_from_rows
+
+# Messages as plain read-only rows, for answers that only show them (`deleted` is a model property).
+MESSAGE_COLUMNS = (*Message.__table__.c, Message.deleted_at.is_not(None).label("deleted"))
 
 
 def access_conversation(viewer: User, conversation_id: str) -> tuple[Conversation, ConversationMember]:
@@ -72,12 +76,12 @@ def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = No
                           position_of=lambda m: [m.conversation.last_activity_at.isoformat(), m.conversation_id])
 
 
-def last_messages(conversations: list[Conversation]) -> dict[str, Message]:
-    """Each conversation's newest message, in one query."""
+def last_messages(conversations: list[Conversation]) -> dict[str, Any]:
+    """Each conversation's newest message, in one query, as a read-only row."""
     wanted = [(c.id, c.last_seq) for c in conversations if c.last_seq]
     if not wanted:
         return {}
-    rows = db.session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.seq).in_(wanted)))
+    rows = db.session.execute(select(*MESSAGE_COLUMNS).where(tuple_(Message.conversation_id, Message.seq).in_(wanted)))
     return {m.conversation_id: m for m in rows}
 
 
@@ -89,7 +93,7 @@ class ConversationView:
     kind: str
     title: str | None
     members: list[ConversationMember]
-    last_message: Message | None
+    last_message: Any  # a MESSAGE_COLUMNS row, or None
     unread_count: int
     muted: bool
     last_activity_at: datetime

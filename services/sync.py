@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -11,7 +12,7 @@ from models import (
     Connection, ConnectionStatus, Conversation, ConversationMember, Mentorship, Message, Notification, StreamChange,
     User, db,
 )
-from services.conversations import ConversationView, viewer_memberships, views_for
+from services.conversations import MESSAGE_COLUMNS, ConversationView, viewer_memberships, views_for
 from services.errors import BadTokenError
 
 SNAPSHOT_CONVERSATIONS = 50
@@ -23,14 +24,18 @@ MAX_CHANGES = 500
 
 @dataclass
 class SyncResult:
+    """What a phone needs to catch up. Messages, connections, mentorships and notifications are
+    read-only rows (attribute access like the models'): a snapshot carries hundreds of them, and
+    building and tracking ORM objects for each cost more than the SQL that reads them."""
+
     next_since: str
     has_more: bool = False
-    messages: list[Message] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)
     read_positions: list[ConversationMember] = field(default_factory=list)
     conversations: list[ConversationView] = field(default_factory=list)
-    connections: list[Connection] = field(default_factory=list)
-    mentorships: list[Mentorship] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
+    connections: list[Any] = field(default_factory=list)
+    mentorships: list[Any] = field(default_factory=list)
+    notifications: list[Any] = field(default_factory=list)
 
 
 def sync(viewer: User, *, since: str | None = None) -> SyncResult:
@@ -57,15 +62,14 @@ def _snapshot(viewer_id: str) -> SyncResult:
         conversations=views_for(memberships),
         messages=_latest_messages(conversation_ids),
         read_positions=_read_positions_in(memberships),
-        connections=list(db.session.scalars(select(Connection).where(
+        connections=_rows(select(Connection.__table__).where(
             or_(Connection.requester_id == viewer_id, Connection.addressee_id == viewer_id),
-            Connection.status != ConnectionStatus.CANCELLED))),
-        mentorships=list(db.session.scalars(select(Mentorship).where(
+            Connection.status != ConnectionStatus.CANCELLED)),
+        mentorships=_rows(select(Mentorship.__table__).where(
             or_(Mentorship.mentor_id == viewer_id, Mentorship.mentee_id == viewer_id))
-            .order_by(Mentorship.updated_at.desc()).limit(SNAPSHOT_MENTORSHIPS))),
-        notifications=list(db.session.scalars(select(Notification).where(Notification.user_id == viewer_id)
-                                              .order_by(Notification.created_at.desc())
-                                              .limit(SNAPSHOT_NOTIFICATIONS))),
+            .order_by(Mentorship.updated_at.desc()).limit(SNAPSHOT_MENTORSHIPS)),
+        notifications=_rows(select(Notification.__table__).where(Notification.user_id == viewer_id)
+                            .order_by(Notification.created_at.desc()).limit(SNAPSHOT_NOTIFICATIONS)),
     )
 
 
@@ -79,7 +83,7 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
         ids.setdefault(entry.kind, [])
         if entry.entity_id not in ids[entry.kind]:
             ids[entry.kind].append(entry.entity_id)
-    changed_messages = _by_ids(Message, Message.id, ids.get("message", []), order=Message.seq)
+    changed_messages = _by_ids(MESSAGE_COLUMNS, Message.id, ids.get("message", []), order=Message.seq)
     # A message or read receipt also changes its conversation's last message and unread counts.
     touched = dict.fromkeys([*ids.get("conversation", []), *(m.conversation_id for m in changed_messages),
                              *(key.split(":", 1)[0] for key in ids.get("read", []))])
@@ -91,14 +95,16 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
         messages=changed_messages,
         read_positions=_read_positions_in(memberships),
         conversations=views_for(memberships),
-        connections=_by_ids(Connection, Connection.id, ids.get("connection", []), order=Connection.updated_at),
-        mentorships=_by_ids(Mentorship, Mentorship.id, ids.get("mentorship", []), order=Mentorship.updated_at),
-        notifications=_by_ids(Notification, Notification.id, ids.get("notification", []),
+        connections=_by_ids((Connection.__table__,), Connection.id, ids.get("connection", []),
+                            order=Connection.updated_at),
+        mentorships=_by_ids((Mentorship.__table__,), Mentorship.id, ids.get("mentorship", []),
+                            order=Mentorship.updated_at),
+        notifications=_by_ids((Notification.__table__,), Notification.id, ids.get("notification", []),
                               order=Notification.created_at),
     )
 
 
-def _latest_messages(conversation_ids: list[str]) -> list[Message]:
+def _latest_messages(conversation_ids: list[str]) -> list[Any]:
     if not conversation_ids:
         return []
     ranked = (
@@ -107,8 +113,7 @@ def _latest_messages(conversation_ids: list[str]) -> list[Message]:
         .where(Message.conversation_id.in_(conversation_ids)).subquery()
     )
     wanted = select(ranked.c.id).where(ranked.c.rank <= SNAPSHOT_MESSAGES_PER_CONVERSATION)
-    return list(db.session.scalars(select(Message).where(Message.id.in_(wanted))
-                                   .order_by(Message.conversation_id, Message.seq)))
+    return _rows(select(*MESSAGE_COLUMNS).where(Message.id.in_(wanted)).order_by(Message.conversation_id, Message.seq))
 
 
 def _read_positions_in(memberships: list[ConversationMember]) -> list[ConversationMember]:
@@ -116,10 +121,14 @@ def _read_positions_in(memberships: list[ConversationMember]) -> list[Conversati
     return [member for m in memberships for member in m.conversation.members if member.left_at is None]
 
 
-def _by_ids(model, id_column, ids: list[str], *, order):
+def _by_ids(columns, id_column, ids: list[str], *, order) -> list[Any]:
     if not ids:
         return []
-    return list(db.session.scalars(select(model).where(id_column.in_(ids)).order_by(order)))
+    return _rows(select(*columns).where(id_column.in_(ids)).order_by(order))
+
+
+def _rows(stmt) -> list[Any]:
+    return list(db.session.execute(stmt))
 
 
 def _begin_snapshot() -> None:
