@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import simple_websocket
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -219,3 +220,19 @@ def test_websocket_upgrade_through_nginx(stack, people):
     time.sleep(0.2)  # let nginx write the access-log line
     log = (nginx.tmp / "peerless.access.log").read_text()
     assert '"GET /socket.io/" 101 ' in log  # switched protocols through the proxy
+
+
+def test_the_compose_files_nginx_config_passes_nginx_t(tmp_path):
+    """compose.yaml (untested as a whole: no Docker here) carries its own nginx site; at least it parses."""
+    compose = yaml.safe_load((ROOT / "docs" / "deploy" / "compose.yaml").read_text())
+    assert {"api1", "api2", "push-worker", "scheduled", "migrate", "nginx"} <= set(compose["services"])
+    site = compose["configs"]["nginx_site"]["content"].replace("$$", "$")  # compose's escape for a literal $
+    for name in ("api1", "api2"):
+        site = site.replace(f"server {name}:8000 ", f"server 127.0.0.1:{free_port()} ")  # nginx -t resolves names
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{free_port()};")
+    (tmp_path / "site.conf").write_text(site)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(main_conf(tmp_path, tmp_path / "site.conf"))
+    result = subprocess.run([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf), "-t"],
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 0, result.stderr
