@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -290,7 +291,12 @@ def _author_shown(viewer: User | None, resource: Resource) -> bool:
 def _labels(resource: Resource) -> list[str]:
     if resource.evidence_level != EvidenceLevel.LIVED_EXPERIENCE or not resource.body:
         return []
-    return message_safety.labels_for(resource.body)
+    return list(_labels_for_text(resource.body))
+
+
+# The advice detector takes ~80 ms on a 20,000-character guide; library texts are read far more
+# often than they change, so each process remembers the answer for the texts it has seen lately.
+_labels_for_text = lru_cache(maxsize=256)(message_safety.labels_for)
 
 
 def _require_staff(user: User, detail: str) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from models import AuditEntry, User, db
+from models import AuditEntry, Resource, User, db
 from services import resources as resource_service
 from tests.api.test_groups import condition_id, live_with
 from tests.conftest import assert_problem
@@ -282,6 +284,35 @@ def test_strongest_evidence_first_then_newest_review_across_pages(client, modera
         if not cursor:
             break
     assert seen == [new_guideline, old_guideline, opinion, story]
+
+
+BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+LEVELS = ["guideline", "systematic_review", "expert_opinion", "lived_experience"]
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(LEVELS), st.none() | st.integers(0, 3), st.integers(0, 3)),
+                     max_size=12),
+       page_size=st.integers(1, 5))
+def test_paging_returns_every_resource_once_in_strength_then_review_order(app, patient, rows, page_size):
+    """Ties in level and review time included: the id breaks them, and the cursor keeps all three."""
+    with app.app_context():
+        db.session.query(Resource).delete()
+        for level, reviewed_days, created_days in rows:
+            db.session.add(Resource(title="t", url=NICE_T2, evidence_level=level, status="published",
+                                    reviewed_at=BASE + timedelta(days=reviewed_days) if reviewed_days is not None
+                                    else None, created_at=BASE + timedelta(days=created_days)))
+        db.session.commit()
+        expected = sorted(db.session.query(Resource).all(),
+                          key=lambda r: (LEVELS.index(r.evidence_level), -(r.reviewed_at or r.created_at).timestamp(),
+                                         r.id))
+        viewer, seen, cursor = db.session.get(User, patient.id), [], None
+        while True:
+            page = resource_service.search(viewer, limit=page_size, cursor=cursor)
+            seen += [r.id for r in page.items]
+            if not (cursor := page.next_cursor):
+                break
+        assert seen == [r.id for r in expected]
 
 
 def test_a_forged_cursor_is_400(client, patient):
