@@ -17,6 +17,7 @@ UNITS = {  # file shipped -> name it is verified under (templates need an instan
     "peerless-push-worker@.service": "peerless-push-worker@1.service",
     "peerless-scheduled.service": "peerless-scheduled.service",
     "peerless-scheduled.timer": "peerless-scheduled.timer",
+    "peerless-migrate.service": "peerless-migrate.service",
 }
 
 
@@ -29,6 +30,7 @@ def test_units_start_the_documented_commands():
     assert _exec_start("peerless-api@.service") == f"{VENV_BIN}gunicorn -c python:api.gunicorn_config wsgi:app"
     assert _exec_start("peerless-push-worker@.service") == f"{VENV_BIN}flask --app wsgi push-worker"
     assert _exec_start("peerless-scheduled.service") == f"{VENV_BIN}flask --app wsgi run-scheduled"
+    assert _exec_start("peerless-migrate.service") == f"{VENV_BIN}flask --app wsgi db upgrade"
     api = (DEPLOY / "peerless-api@.service").read_text()
     assert "Environment=PORT=%i" in api and "KillMode=mixed" in api
 
