@@ -574,6 +574,7 @@ class Report:
     problems: list[str]
     latency: list[dict]
     memory: list[dict]
+    restarted: set[str]
     t0: float
     drain_seconds: float
     load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)   # others share the machine
@@ -679,7 +680,8 @@ def run(duration: float, *, soak: bool, seed_value: int, interval: float, think:
             gave_up=phones.gave_up, replays=phones.replays, outages=chaos.outages,
             worker_kills=chaos.worker_kills, stranded=chaos.stranded,
             pushes=pushes, outbox=outbox, problems=problems, latency=latency_by_interval(phones.attempts, t0, interval),
-            memory=sampler.samples, t0=t0, drain_seconds=drain_seconds)
+            memory=sampler.samples, restarted={p.name for p in procs if p.starts > 1}, t0=t0,
+            drain_seconds=drain_seconds)
         ok = report.ok
         return report
     finally:
@@ -729,17 +731,33 @@ def format_report(r: Report, soak: bool) -> str:
         lines += ["", "Resident memory (MB; for an API process its gunicorn worker; a restarted process starts afresh):", "",
                   "| at | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
         lines += ["| " + f"{s['t']:.0f} s | " + " | ".join(f"{s[n]:.0f}" for n in names) + " |" for s in r.memory]
+        steady = [n for n in names if n not in r.restarted]
+        if len(r.memory) >= 3 and steady:   # from the second sample: the first still includes warm-up
+            drift = ", ".join(f"{n} {r.memory[-1][n] - r.memory[1][n]:+.0f} MB" for n in steady)
+            lines += ["", f"Drift from {r.memory[1]['t']:.0f} s to {r.memory[-1]['t']:.0f} s in the processes "
+                          f"never restarted: {drift}."]
     return "\n".join(lines)
 
 
 DOC_NOTE = """How: `make fault` (bounded, run by `.ci/run` after the PostgreSQL + Redis tests) or `make soak`
-(longer; rewrites the soak section), i.e. `bench/fault_load.py`. Two gunicorn API processes and two
-`flask push-worker` processes on PostgreSQL and Redis, a fake FCM that records every push, twenty phones
-(ten direct pairs and a six-person circle) sending with retries on the other process. One API process and one
-worker are SIGKILLed (the whole process group) and restarted. A push worker killed mid-batch holds its rows
-until their lease ends ({lease} s), so the bounded run kills it early and then waits for the outbox to drain.
-Latencies are measured by Python threads in the driver process, on the same 2 shared cores as the servers:
-they include client overhead and are for trends, not for targets (those are in the sections above)."""
+(longer; rewrites the soak section), i.e. `bench/fault_load.py`. Two gunicorn API processes
+(`api/gunicorn_config.py`) and two `flask push-worker` processes on PostgreSQL and Redis, a fake FCM that
+records every push, twenty phones (ten direct pairs and a six-person circle; devices: two, one or none)
+sending with retries of the same `client_msg_id` on the other process, and now and then a replay of a
+message that already succeeded (it must come back 200, same id and seq). One API process and one worker are
+SIGKILLed (the whole process group) and restarted; the worker while a batch is out, so that it may die
+holding claimed rows. Those rows wait until their lease ends ({lease} s) and are then sent by the other
+worker, which is why the bounded run kills the worker early and waits for the outbox to drain.
+
+Rules (checked by `bench/_fault_checks.py`, whose own tests feed it lost, duplicated and renumbered
+messages): each phone request uses a fresh connection, so a failure belongs to one request; a failure
+(5xx, reset, refused, timeout, any 4xx) is excused only if that process was killed while the request was in
+flight or the request was sent between the kill and the restarted process answering `/readyz`. A duplicated
+push is allowed only from an outbox row claimed more than once (its first worker was killed after FCM took
+the batch and before the results were recorded): delivery is at least once by design.
+Latencies are measured by Python threads in the driver process, on the same 2 shared cores as the servers
+and other people's work (see the load average): they include client overhead and are for trends, not for
+targets (those are in the sections above)."""
 
 
 def main(argv: list[str] | None = None) -> int:
