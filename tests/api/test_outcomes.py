@@ -12,6 +12,8 @@ import pytest
 from api.config import check_production_settings
 from models import CheckIn, Organisation, OrganisationMember, User, db
 from tests.conftest import assert_problem
+from tests.factories import send
+from tests.mentoring_helpers import act, make_mentor, request_mentorship
 
 API = "/api/v1"
 ENDPOINTS = ("/moderation/outcomes", "/moderation/outcomes.csv", "/moderation/outcomes/chart.svg?instrument=ucla3&measure=total",
@@ -188,3 +190,45 @@ def test_production_refuses_a_minimum_cell_under_ten(size, refused):
             check_production_settings(config)
     else:
         check_production_settings(config)
+
+
+def test_check_ins_and_a_circle_taken_through_the_api_count_as_peer_support(make_app, people):
+    # Cells of one person shown, so a single person's path through the real endpoints can be followed.
+    app = make_app(OUTCOMES_MIN_CELL=1)
+    client = app.test_client()
+    staff, host, joiner, alone = (people.make(roles=roles) for roles in (("admin",), ("mentor",), (), ()))
+    circle = client.post(f"{API}/groups", json={"name": "Evenings", "visibility": "public"}, headers=host.headers).json
+    for person, first, latest in ((joiner, [3, 3, 3], [1, 2, 1]), (alone, [1, 1, 1], [2, 2, 2])):
+        assert client.post(f"{API}/check-ins", json={"instrument": "ucla3", "answers": first},
+                           headers=person.headers).status_code == 201
+        if person is joiner:
+            assert client.post(f"{API}/groups/{circle['id']}/join", headers=joiner.headers).status_code == 200
+        assert client.post(f"{API}/check-ins", json={"instrument": "ucla3", "answers": latest},
+                           headers=person.headers).status_code == 201
+    groups = {g["group"]: g for g in next(m for m in client.get(f"{API}/moderation/outcomes", headers=staff.headers)
+                                          .json["measures"] if m["instrument"] == "ucla3")["groups"]}
+    assert (groups["with_peer_support"]["n"], groups["with_peer_support"]["mean_change"]) == (1, -5)
+    assert (groups["without_peer_support"]["n"], groups["without_peer_support"]["mean_change"]) == (1, 3)
+
+
+def test_a_mentorship_accepted_through_the_api_counts_and_its_reply_is_timed(make_app, people):
+    app = make_app(OUTCOMES_MIN_CELL=1)
+    client = app.test_client()
+    staff, mentee, alone = people.make(roles=("admin",)), people.make(), people.make()
+    mentor = make_mentor(client, people)
+
+    def post(answers, person=mentee):
+        return client.post(f"{API}/check-ins", json={"instrument": "ucla3", "answers": answers}, headers=person.headers)
+
+    assert post([3, 3, 3]).status_code == post([1, 1, 1], alone).status_code == post([1, 1, 1], alone).status_code == 201
+    mentorship = request_mentorship(client, mentee, mentor).json
+    conversation_id = act(client, mentor, mentorship["id"], "accept").json["conversation_id"]
+    assert send(client, mentor, conversation_id, "Welcome!").status_code == 201
+    assert post([2, 2, 2]).status_code == 201
+    body = client.get(f"{API}/moderation/outcomes", headers=staff.headers).json
+    groups = {g["group"]: g for g in next(m for m in body["measures"] if m["instrument"] == "ucla3")["groups"]}
+    assert (groups["with_peer_support"]["n"], groups["without_peer_support"]["n"]) == (1, 1)
+    metrics = client.get(f"{API}/moderation/programme-metrics", headers=staff.headers).json
+    assert (metrics["match_requests"], metrics["acceptance_rate"], metrics["expiry_rate"]) == (1, 1.0, 0.0)
+    assert 0 <= metrics["median_hours_to_decision"] <= metrics["median_hours_to_first_reply"] < 0.1
+    assert (metrics["mentor_load"]["mentors"], metrics["mentor_load"]["active_mentorships"]) == (1, 1)
