@@ -66,7 +66,7 @@ class ResourceQuerySchema(PageArgsSchema):
     q = Line(validate=validate.Length(max=100))
     evidence_level = fields.String(validate=validate.OneOf(EVIDENCE_LEVELS))
     status = fields.String(validate=validate.OneOf(STATUSES),
-                           metadata={"description": "Default published. Drafts and archive: your own, or all for staff."})
+                           metadata={"description": "Default published. Drafts, archive: your own, or all for staff."})
 
 
 class ResourceSummarySchema(Schema):

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, select
 
-from models import AuditEntry, Resource, User, db
+from models import AuditEntry, MentorProfile, Resource, User, db
 from services import resources as resource_service
 from tests.api.test_groups import condition_id, live_with
 from tests.conftest import assert_problem
@@ -65,9 +66,13 @@ def published(client, moderator, **body) -> dict:
     return response.json
 
 
+def draft_request(client, mentor, **body):
+    return client.post(RESOURCES, json={"title": "How I managed recovery after my operation",
+                                        "body": HOW_I_MANAGED} | body, headers=mentor.headers)
+
+
 def draft_by(client, mentor, **body) -> dict:
-    response = client.post(RESOURCES, json={"title": "How I managed recovery after my operation",
-                                            "body": HOW_I_MANAGED} | body, headers=mentor.headers)
+    response = draft_request(client, mentor, **body)
     assert response.status_code == 201, response.json
     return response.json
 
@@ -119,6 +124,7 @@ def test_a_mentors_guide_is_a_lived_experience_draft_invisible_until_a_moderator
     assert listed(client, mentor, status="draft") == [draft["id"]]  # ...but among their own drafts
     assert client.get(f"{RESOURCES}/{draft['id']}", headers=mentor.headers).json["status"] == "draft"
     assert listed(client, moderator, status="draft") == [draft["id"]]  # the review queue
+    assert listed(client, moderator) == []  # the library itself holds published resources only
 
     response = patch(client, moderator, draft["id"], status="published")
     assert response.status_code == 200 and response.json["status"] == "published"
@@ -131,7 +137,7 @@ def test_publishing_is_audited_with_who_did_what(app, client, mentor, moderator)
     draft = draft_by(client, mentor)
     patch(client, moderator, draft["id"], status="published")
     with app.app_context():
-        entries = db.session.query(AuditEntry).filter_by(target_id=draft["id"]).all()
+        entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.target_id == draft["id"])))
         assert [(e.actor_id, e.action, e.target_type) for e in entries] == [(moderator.id, "resource.published",
                                                                              "resource")]
         assert entries[0].details == {"fields": "status"}
@@ -139,6 +145,16 @@ def test_publishing_is_audited_with_who_did_what(app, client, mentor, moderator)
 
 def test_a_mentor_asking_to_publish_is_refused_not_quietly_downgraded(client, mentor):
     assert_problem(add(client, mentor, status="published"), 403, "permission_denied")
+    assert_problem(add(client, mentor, reviewed_at="2026-01-01T00:00:00Z"), 403, "permission_denied")
+    assert listed(client, mentor, status="draft") == []
+
+
+def test_a_mentor_whose_accreditation_ran_out_cannot_add_resources(app, client, mentor):
+    with app.app_context():
+        expired = datetime.now(timezone.utc) - timedelta(days=1)
+        db.session.add(MentorProfile(user_id=mentor.id, accredited_until=expired))
+        db.session.commit()
+    assert_problem(draft_request(client, mentor), 403, "permission_denied")
 
 
 def test_a_patient_cannot_add_resources(client, patient):
@@ -297,13 +313,13 @@ LEVELS = ["guideline", "systematic_review", "expert_opinion", "lived_experience"
 def test_paging_returns_every_resource_once_in_strength_then_review_order(app, patient, rows, page_size):
     """Ties in level and review time included: the id breaks them, and the cursor keeps all three."""
     with app.app_context():
-        db.session.query(Resource).delete()
+        db.session.execute(delete(Resource))
         for level, reviewed_days, created_days in rows:
             db.session.add(Resource(title="t", url=NICE_T2, evidence_level=level, status="published",
                                     reviewed_at=BASE + timedelta(days=reviewed_days) if reviewed_days is not None
                                     else None, created_at=BASE + timedelta(days=created_days)))
         db.session.commit()
-        expected = sorted(db.session.query(Resource).all(),
+        expected = sorted(db.session.scalars(select(Resource)),
                           key=lambda r: (LEVELS.index(r.evidence_level), -(r.reviewed_at or r.created_at).timestamp(),
                                          r.id))
         viewer, seen, cursor = db.session.get(User, patient.id), [], None
@@ -361,8 +377,8 @@ def test_recording_a_review_moves_the_next_one_on(app, client, moderator):
                    review_due="2026-01-01T00:00:00Z").json
     assert (chosen["reviewed_at"], chosen["review_due"]) == ("2025-06-01T00:00:00Z", "2026-01-01T00:00:00Z")
     with app.app_context():
-        actions = [e.action for e in db.session.query(AuditEntry).filter_by(target_id=live["id"])
-                   .order_by(AuditEntry.created_at)]
+        actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == live["id"])
+                                          .order_by(AuditEntry.created_at)))
     assert actions == ["resource.published", "resource.reviewed", "resource.reviewed", "resource.reviewed"]
 
 
