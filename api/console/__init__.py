@@ -57,7 +57,7 @@ def set_cookies(response):
 NAV = [("console.dashboard", "Dashboard", False), ("console.report_queue", "Reports", False),
        ("console.mentor_applications", "Mentor applications", False),
        ("console.accreditation", "Accreditation", False), ("console.circles", "Circles", False),
-       ("console.resources", "Resources", False), ("console.outcomes", "Outcomes", False),
+       ("console.resources_list", "Resources", False), ("console.outcomes_page", "Outcomes", False),
        ("console.audit_log", "Audit log", True)]
 
 
@@ -124,4 +124,6 @@ def form_errors(error: ValidationError) -> str:
     return "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.messages.items())
 
 
-from api.console import auth_views, circles, dashboard, mentors, reports, audit_log  # noqa: E402,F401 - routes
+from api.console import (  # noqa: E402,F401 - the routes
+    audit_log, auth_views, circles, dashboard, mentors, outcomes, reports, resources,
+)

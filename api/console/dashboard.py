@@ -5,7 +5,7 @@ from flask import g, render_template
 
 from api.console import bp, error_page
 from models import Severity
-from services import mentors, moderation, organisations, push_worker
+from services import mentors, moderation, organisations, push_worker, resources
 
 CRISIS_PREVIEW = 5
 
@@ -20,7 +20,7 @@ def dashboard():
     return render_template(
         "console/dashboard.html", counts=counts, crisis=crisis, dead_letters=dead,
         pending_applications=mentors.count_applications(staff),
-        expiring=len(mentors.expiring_accreditations(staff)),
+        expiring=len(mentors.expiring_accreditations(staff)), resources_due=len(resources.overdue_reviews(staff)),
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from models import MentorProfile, OutboxStatus, PushOutbox, User, db, utcnow
+from models import MentorProfile, OutboxStatus, PushOutbox, Resource, User, db, utcnow
 from services import notifications
 from tests.conftest import build_test_app, migrated_database
 from tests.console.helpers import API, reported_message
@@ -275,14 +275,19 @@ def a_full_day(server, api, people, moderator):
         member = people.make(display_name=name)
         set_conditions(api, member, DIABETES_T1)
         api.post(f"{API}/groups/{circle['id']}/join", headers=member.headers)
+    guide = api.post(f"{API}/resources", json={
+        "title": "Sick-day rules for insulin", "url": "https://www.nhs.uk/conditions/type-1-diabetes/",
+        "evidence_level": "guideline", "status": "published",
+        "condition_ids": [condition_id(api, DIABETES_T1)]}, headers=moderator.headers).json
     with app.app_context():
+        db.session.get(Resource, guide["id"]).review_due = utcnow() - timedelta(days=9)
         db.session.get(MentorProfile, mentor.id).accredited_until = utcnow() + timedelta(days=12)
         notification = notifications.notify(db.session.get(User, a.id), "moderation_warning", {})
         db.session.flush()
         db.session.add(PushOutbox(user_id=a.id, notification_id=notification.id, status=OutboxStatus.DEAD,
                                   attempts=8, finished_at=utcnow(), last_error="UNAVAILABLE: retries exhausted"))
         db.session.commit()
-    return {"report_id": report_id, "circle_id": circle["id"]}
+    return {"report_id": report_id, "circle_id": circle["id"], "resource_id": guide["id"]}
 
 
 def test_every_page_loads_clean_and_fits_a_tablet(browser, server, people, a_full_day, moderator):
@@ -291,6 +296,9 @@ def test_every_page_loads_clean_and_fits_a_tablet(browser, server, people, a_ful
              ("reports", "/console/reports", None), ("report", f"/console/reports/{a_full_day['report_id']}", None),
              ("mentor-applications", "/console/mentors", None), ("accreditation", "/console/mentors/accreditation", None),
              ("circles", "/console/circles", None), ("circle", f"/console/circles/{a_full_day['circle_id']}", None),
+             ("resources", "/console/resources", None),
+             ("resource-editor", f"/console/resources/{a_full_day['resource_id']}", None),
+             ("outcomes", "/console/outcomes", None),
              ("dead-letters", "/console/pushes/dead", None), ("audit-log", "/console/audit", admin)]
     for width, suffix in ((1280, ""), (768, "-tablet")):
         context = browser.new_context(viewport={"width": width, "height": 1024})

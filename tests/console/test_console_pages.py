@@ -1,6 +1,7 @@
 """Each console page renders, and its forms change state the way the API then reports it."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -25,7 +26,9 @@ def console(client, moderator):
 
 PAGES = ["/console/", "/console/reports", "/console/reports?status=resolved", "/console/mentors",
          "/console/mentors?status=approved", "/console/mentors/accreditation", "/console/mentors/accreditation?days=400",
-         "/console/circles", "/console/circles?q=walk", "/console/pushes/dead"]
+         "/console/circles", "/console/circles?q=walk", "/console/pushes/dead", "/console/resources",
+         "/console/resources?status=draft&q=sleep", "/console/resources/new", "/console/outcomes",
+         "/console/outcomes?chart=phq2:total"]
 
 
 class FieldsAndLabels(HTMLParser):
@@ -187,3 +190,65 @@ def test_circles_list_and_members_with_approve_and_remove(client, console, peopl
 def test_the_console_is_not_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert not [p for p in paths if p.startswith("/console")]
+
+
+def test_adding_publishing_and_archiving_a_resource_through_the_editor(app, client, console, people):
+    patient = people.make()
+    created = post_form(console, "/console/resources/new", {
+        "title": "Sick-day rules for insulin", "url": "https://www.nhs.uk/conditions/type-1-diabetes/",
+        "evidence_level": "guideline", "language": "en", "status": "published",
+        "condition_ids": condition_id(client, DIABETES_T1)})
+    assert created.status_code == 303
+    resource_id = created.headers["Location"].split("/")[-1].split("?")[0]
+    published = client.get(f"{API}/resources/{resource_id}", headers=patient.headers).json
+    assert (published["status"], published["condition_ids"]) == ("published", [condition_id(client, DIABETES_T1)])
+    editor = console.get(f"/console/resources/{resource_id}").get_data(as_text=True)
+    assert 'value="Sick-day rules for insulin"' in editor and "Record a review now" in editor
+    archived = post_form(console, f"/console/resources/{resource_id}", {
+        "title": "Sick-day rules for insulin", "url": "https://www.nhs.uk/conditions/type-1-diabetes/",
+        "evidence_level": "guideline", "language": "en", "status": "archived"})
+    assert archived.status_code == 303
+    assert client.get(f"{API}/resources/{resource_id}", headers=patient.headers).status_code == 404
+
+
+def test_a_resource_without_link_or_text_is_a_422_that_keeps_what_was_typed(console):
+    response = post_form(console, "/console/resources/new", {"title": "Half a thought", "evidence_level": "guideline"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Give a link (url), a text (body), or both." in html and 'value="Half a thought"' in html
+
+
+def test_an_overdue_review_is_listed_and_recorded_from_the_library(app, client, console, people):
+    from datetime import timedelta
+
+    from models import Resource, utcnow
+
+    created = post_form(console, "/console/resources/new", {
+        "title": "Carb counting basics", "body": "Start with breakfast.", "evidence_level": "expert_opinion",
+        "status": "published"})
+    resource_id = created.headers["Location"].split("/")[-1].split("?")[0]
+    with app.app_context():
+        db.session.get(Resource, resource_id).review_due = utcnow() - timedelta(days=3)
+        db.session.commit()
+    assert re.search(r">1</span>\s+resources due for review", console.get("/console/").get_data(as_text=True))
+    assert "Record a review of Carb counting basics now" in console.get("/console/resources").get_data(as_text=True)
+    assert post_form(console, f"/console/resources/{resource_id}/review").status_code == 303
+    with app.app_context():
+        assert db.session.get(Resource, resource_id).review_due > utcnow()
+    assert "Nothing overdue." in console.get("/console/resources").get_data(as_text=True)
+
+
+def test_outcomes_show_a_chart_tables_and_a_csv(console):
+    page = console.get("/console/outcomes?chart=gad2:total")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
+    assert 'option value="gad2:total" selected' in html
+    assert "withheld (fewer than" in html  # an empty network: every group is below the threshold
+    csv = console.get("/console/outcomes.csv")
+    assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).startswith("\ufeffscope,")
+
+
+def test_outcomes_for_an_unknown_programme_are_a_404_page(console):
+    response = console.get("/console/outcomes?organisation_id=00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404

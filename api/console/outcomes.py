@@ -1,0 +1,39 @@
+"""Outcomes and programme metrics: de-identified tables, one chart (server-side SVG) and a CSV."""
+from __future__ import annotations
+
+from flask import Response, g, render_template, request
+from markupsafe import Markup
+
+from api.console import bp
+from models import utcnow
+from services import organisations, outcomes
+from services.checkins.instruments import INSTRUMENTS
+
+CHOICES = [(f"{i.key}:{m.key}", f"{i.name}: {m.name}") for i in INSTRUMENTS.values() for m in i.measures]
+
+
+@bp.get("/outcomes")
+def outcomes_page():
+    staff, organisation_id = g.console.user, _organisation_id()
+    summary = outcomes.summary(staff, organisation_id=organisation_id)
+    metrics = outcomes.programme_metrics(staff, organisation_id=organisation_id)
+    chosen = request.args.get("chart") if request.args.get("chart") in dict(CHOICES) else CHOICES[0][0]
+    # The service escapes every text it puts in the SVG; it is drawn inline so its <title>/<desc> reach screen readers.
+    chart = Markup(outcomes.chart_svg(summary, *chosen.split(":")))
+    everything = organisations.is_global_staff(staff)
+    return render_template(
+        "console/outcomes.html", summary=summary, metrics=metrics, chart=chart, chosen=chosen, choices=CHOICES,
+        instruments=INSTRUMENTS, group_labels=outcomes.GROUP_LABELS, organisation_id=organisation_id,
+        organisations=organisations.list_organisations(staff, everything=everything), everything=everything)
+
+
+@bp.get("/outcomes.csv")
+def outcomes_csv():
+    body = outcomes.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id()))
+    return Response(body, content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="peerless-outcomes-{utcnow():%Y-%m-%d}.csv"'})
+
+
+def _organisation_id() -> str | None:
+    value = request.args.get("organisation_id") or None
+    return value if value is None or len(value) == 36 else "not-an-organisation"  # the service answers 404
