@@ -181,3 +181,13 @@ def _sid(client, app) -> str:
 
     with app.app_context():
         return decode_token(client.get_cookie("access_token_cookie", path="/console").value, allow_expired=True)["sid"]
+
+
+def test_sign_in_attempts_share_the_api_login_limit_and_answer_with_a_page(make_app, moderator):
+    client = make_app(AUTH_RATE_LIMIT="2 per minute").test_client()
+    token = csrf_of(client.get("/console/sign-in"))
+    wrong = {"csrf_token": token, "email": moderator.email, "password": "wrong"}
+    assert [client.post("/console/sign-in", data=wrong).status_code for _ in range(2)] == [400, 400]
+    limited = client.post("/console/sign-in", data=wrong)
+    assert limited.status_code == 429 and limited.mimetype == "text/html"
+    assert client.get("/console/sign-in").status_code == 200  # reading the form is not limited
