@@ -33,7 +33,7 @@ def install(engine: Engine) -> None:
     event.listen(engine, "begin", lambda connection: _on_begin(connection, lock_path))
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
-    event.listen(engine.pool, "reset", lambda _dbapi, record, *args: _release_info(record.info))
+    event.listen(engine.pool, "reset", _on_reset)
     event.listen(engine.pool, "close", lambda _dbapi, record: _close_info(record.info))
 
 
@@ -62,6 +62,11 @@ def _acquire(info: dict, lock_path: str) -> None:
         info[_FD] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(info[_FD], fcntl.LOCK_EX)
     info[_HELD] = True
+
+
+def _on_reset(_dbapi_connection, record, _reset_state) -> None:
+    # SQLAlchemy 2.0's signature: an older one is adapted on every check-in, with a warning each time.
+    _release_info(record.info)
 
 
 def _release(connection) -> None:

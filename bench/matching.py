@@ -1,5 +1,5 @@
 """Matching benchmark (issue 5): GET /api/v1/matches at 100,000 patients and 10,000 mentors, on SQLite and
-on PostgreSQL (when the local server on 127.0.0.1:54329 answers), with the pool query's plan.
+on PostgreSQL (when the local server of .ci/services.sh, or BENCH_PG_URL, answers), with the pool query's plan.
 
     .venv/bin/python bench/matching.py [--quick] [--no-write] [--only-sqlite]
 
@@ -357,7 +357,7 @@ def _depth(row, rows) -> int:
 
 
 def measure_engine(label: str, url: str, pg_name: str | None, tmp: Path, *, patients: int, mentors: int,
-                   duration: float, wrk: str) -> dict:
+                   duration: float, wrk: str, bare: h.Server) -> dict:
     print(f"\n--- {label}: migrate and seed {patients:,} patients + {mentors:,} mentors", flush=True)
     h.migrate(url, tmp / f"migrate-{label}.log")
     engine = s.engine_for(url)
@@ -392,9 +392,13 @@ def measure_engine(label: str, url: str, pg_name: str | None, tmp: Path, *, pati
             raise RuntimeError(f"unexpected answers: {checked['bad'][:3]}")
         for variant in VARIANTS[:1]:   # one wrk run over all four kinds
             for c in (1, 4):
+                # The baseline beside it, at the same concurrency: a bare Flask route served the same way.
+                bare_result = h.run_wrk(wrk, url=bare.base_url + "/", script="get.lua", args=[], concurrency=c,
+                                        duration=max(2.0, duration / 2), label="bare", server=bare)
                 before_pg = pg.ticks()
                 r = h.run_wrk(wrk, url=server.base_url, script="rotate.lua", args=[str(mixed)], concurrency=c,
                               duration=duration, label=f"{label}: GET /matches, all four kinds", server=server)
+                r.baseline = bare_result
                 r.pg_cpu_ms = PgCpu.ms(before_pg, pg.ticks())
                 results.append(r)
                 print(f"{r.label:<46} c={c} {r.requests:>6} req {r.rps:>6.0f}/s p50 {r.p50_ms:6.1f} "
@@ -417,13 +421,15 @@ def engine_section(m: dict) -> list[str]:
              f"Machine load (1-minute load average, 2 cores) {m['load'][0]:.1f} before and {m['load'][1]:.1f} after "
              "the HTTP measurements: other work shares the cores, so latencies carry queueing; CPU ms/req does not.",
              "",
-             "| Requests (50 seekers × 4 kinds, rotating) | Conc. | Requests | Req/s | p50 ms | p95 ms | p99 ms | App CPU ms/req"
-             + (" | PG CPU ms/req" if pg else "") + " | Unexpected |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if pg else "") + "--:|"]
+             "| Requests (50 seekers × 4 kinds, rotating) | Conc. | Requests | Req/s | × bare req/s | p50 ms | p95 ms "
+             "| p99 ms | App CPU ms/req | × bare CPU" + (" | PG CPU ms/req" if pg else "") + " | Unexpected |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if pg else "") + "--:|"]
     for r in results:
+        ratio = f"{r.ratio:.1%}".replace("%", " %") if r.ratio is not None else "–"
+        cpu_ratio = h.fmt(r.cpu_ratio, 0) + "×" if r.cpu_ratio is not None else "–"
         lines.append(f"| {r.label.split(': ', 1)[1]} | {r.concurrency} | {r.requests:,} | {h.fmt(r.rps, 0)} | "
-                     f"{h.fmt(r.p50_ms, 1)} | {h.fmt(r.p95_ms, 1)} | {h.fmt(r.p99_ms, 1)} | "
-                     f"{h.fmt(r.cpu_ms_per_request, 1)} |"
+                     f"{ratio} | {h.fmt(r.p50_ms, 1)} | {h.fmt(r.p95_ms, 1)} | {h.fmt(r.p99_ms, 1)} | "
+                     f"{h.fmt(r.cpu_ms_per_request, 1)} | {cpu_ratio} |"
                      + (f" {h.fmt(r.pg_cpu_ms / r.requests if r.requests else None, 1)} |" if pg else "")
                      + f" {r.unexpected} |")
     lines += ["", "Python client, concurrency 1, each of 25 seekers (every other one) × 4 kinds once, after the "
@@ -464,17 +470,21 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
     tmp = Path(tempfile.mkdtemp(prefix="peerless-bench-matching-"))
     measured = []
     pg_note = ""
+    bare_env = {k: v for k, v in os.environ.items() if k != "FLASK_DEBUG"}
+    bare = h.Server("bare", "bare_app:app", chdir=h.BENCH_DIR, env=bare_env, log_path=tmp / "bare.log")
     try:
-        measured.append(measure_engine("SQLite", f"sqlite:///{tmp / 'matching.db'}", None, tmp, patients=patients,
-                                       mentors=mentors, duration=duration, wrk=wrk))
-        if only_sqlite:
-            pg_note = "PostgreSQL not measured (--only-sqlite)."
-        elif s.pg_available():
-            with s.pg_database(PG_DB) as url:
-                measured.append(measure_engine("PostgreSQL", url, PG_DB, tmp, patients=patients, mentors=mentors,
-                                               duration=duration, wrk=wrk))
-        else:
-            pg_note = "PostgreSQL not measured: no server on 127.0.0.1:54329."
+        with bare:
+            bare.start()
+            measured.append(measure_engine("SQLite", f"sqlite:///{tmp / 'matching.db'}", None, tmp,
+                                           patients=patients, mentors=mentors, duration=duration, wrk=wrk, bare=bare))
+            if only_sqlite:
+                pg_note = "PostgreSQL not measured (--only-sqlite)."
+            elif s.pg_available():
+                with s.pg_database(PG_DB) as url:
+                    measured.append(measure_engine("PostgreSQL", url, PG_DB, tmp, patients=patients,
+                                                   mentors=mentors, duration=duration, wrk=wrk, bare=bare))
+            else:
+                pg_note = f"PostgreSQL not measured: no server at {s.PG_SERVER}."
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     elapsed = time.monotonic() - started
@@ -516,7 +526,8 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
         "- Served by `gunicorn -w 2 -k gthread --threads 4` on 127.0.0.1 (`PEERLESS_ENV=production`); wrk with "
         "`bench/wrk/rotate.lua` cycling through the 50 seekers' tokens and URLs. App CPU ms/req is the gunicorn "
         "processes' utime+stime per request; on PostgreSQL, PG CPU ms/req is that of the server backends serving "
-        "the app's connections.",
+        "the app's connections. “× bare” compares with the bare Flask route (`bench/bare_app.py`, same gunicorn "
+        "settings) measured just before at the same concurrency.",
         "",
     ]
     for m in measured:

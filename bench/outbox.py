@@ -3,7 +3,7 @@ and firebase-admin against a local fake FCM, next to the fake's raw request rate
 
     .venv/bin/python bench/outbox.py [--quick] [--no-write] [--profile]
 
-SQLite (the embedded default), and PostgreSQL when the local server on 127.0.0.1:54329 answers. Users,
+SQLite (the embedded default), and PostgreSQL when the local server (.ci/services.sh, or BENCH_PG_URL) answers. Users,
 devices, notifications and pending outbox rows are inserted directly (SQLAlchemy Core); the worker
 (`services.push_worker.PushWorker` with `services.push_gateway.FirebasePushGateway`, an offline credential,
 endpoint http://127.0.0.1:PORT) drains in this process until the outbox is empty. The fake FCM is a tiny
@@ -303,7 +303,7 @@ def run(quick: bool = False, profile: bool = False) -> h.Outcome:
                     measured.append(measure_engine("PostgreSQL", url, PG_DB, tmp, fake, wrk, notifications,
                                                    raw_seconds, body_file))
             else:
-                pg_note = "PostgreSQL not measured: no server on 127.0.0.1:54329."
+                pg_note = f"PostgreSQL not measured: no server at {s.PG_SERVER}."
             missed = any(m["ratio"] < RATIO_TARGET for m in measured)
             if profile or missed:
                 print("profiling a 2,000-notification drain on SQLite with py-spy...", flush=True)
