@@ -9,5 +9,6 @@ from services import audit
 
 @bp.get("/audit")
 def audit_log():
+    """The audit log, newest first (admins)."""
     page = audit.list_entries(g.console.user, cursor=request.args.get("cursor") or None)
     return render_template("console/audit.html", page=page)

@@ -12,6 +12,7 @@ from services.errors import AccountSuspendedError, AuthenticationError
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["AUTH_RATE_LIMIT"], methods=["POST"], scope="console_sign_in")
 def sign_in():
+    """The sign-in form, and signing in with the API's own login."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return _form(next_url, notice=SIGN_IN_NOTICES.get(request.args.get("notice", "")))

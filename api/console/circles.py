@@ -11,6 +11,7 @@ from services.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 @bp.get("/circles")
 def circles():
+    """Every circle, alphabetically, optionally by name."""
     q = (request.args.get("q") or "").strip()[:80] or None
     page = groups.list_groups(g.console.user, q=q, cursor=request.args.get("cursor") or None)
     names = conditions.names_of({c.condition_id for c in page.items if c.condition_id})
@@ -19,6 +20,7 @@ def circles():
 
 @bp.get("/circles/<id:group_id>")
 def circle(group_id: str, *, error: str | None = None, status: int = 200):
+    """One circle and the people in it."""
     circle = groups.get_group(g.console.user, group_id)
     members = groups.list_members(g.console.user, group_id)
     condition = conditions.names_of({circle.condition_id}).get(circle.condition_id) if circle.condition_id else None
@@ -28,11 +30,13 @@ def circle(group_id: str, *, error: str | None = None, status: int = 200):
 
 @bp.post("/circles/<id:group_id>/members/<id:user_id>/approve")
 def approve_member(group_id: str, user_id: str):
+    """Let in someone who asked to join."""
     return _act(group_id, "approved", lambda: groups.approve(g.console.user, group_id, user_id=user_id))
 
 
 @bp.post("/circles/<id:group_id>/members/<id:user_id>/remove")
 def remove_member(group_id: str, user_id: str):
+    """Remove a member, withdraw an invitation or turn down a request."""
     return _act(group_id, "removed", lambda: groups.remove_member(g.console.user, group_id, user_id=user_id))
 
 

@@ -12,6 +12,7 @@ CRISIS_PREVIEW = 5
 
 @bp.get("/")
 def dashboard():
+    """What waits for a moderator, most urgent first."""
     staff = g.console.user
     counts = moderation.open_report_counts(staff)
     crisis = [r for r in moderation.queue(staff, limit=CRISIS_PREVIEW).items if r.severity == Severity.HIGH]
@@ -26,6 +27,7 @@ def dashboard():
 
 @bp.get("/pushes/dead")
 def dead_letters():
+    """The newest pushes given up on."""
     if not organisations.is_global_staff(g.console.user):
         return error_page(403, "Network staff only", "Push delivery is looked after by network-wide staff.")
     return render_template("console/dead_letters.html", rows=push_worker.dead_letters())

@@ -15,6 +15,7 @@ STATUSES = ("pending", "approved", "rejected")
 
 @bp.get("/mentors")
 def mentor_applications(*, error: str | None = None, status_code: int = 200):
+    """Mentor applications by status, oldest first, with approve and reject."""
     status = request.args.get("status") if request.args.get("status") in STATUSES else "pending"
     page = mentors.list_applications(g.console.user, status=status, cursor=request.args.get("cursor") or None)
     names = conditions.names_of({cid for application in page.items for cid in application.condition_ids})
@@ -24,6 +25,7 @@ def mentor_applications(*, error: str | None = None, status_code: int = 200):
 
 @bp.post("/mentors/applications/<id:application_id>/decision")
 def decide_application(application_id: str):
+    """Approve or reject an application, with a note."""
     try:
         data = parse_form(DecisionSchema(), ("decision", "note"))
         mentors.decide(g.console.user, application_id, **data)
@@ -37,6 +39,7 @@ def decide_application(application_id: str):
 
 @bp.get("/mentors/accreditation")
 def accreditation():
+    """Mentors whose accreditation ends soon or has ended."""
     days = request.args.get("days", type=int)
     days = days if days is not None and 0 <= days <= 3650 else None
     profiles = mentors.expiring_accreditations(g.console.user, within_days=days)
@@ -46,5 +49,6 @@ def accreditation():
 
 @bp.post("/mentors/<id:mentor_id>/renew")
 def renew(mentor_id: str):
+    """Renew a mentor's accreditation for another period."""
     mentors.renew_accreditation(g.console.user, mentor_id)
     return redirect(url_for("console.accreditation", done=mentor_id), 303)

@@ -14,6 +14,7 @@ CHOICES = [(f"{i.key}:{m.key}", f"{i.name}: {m.name}") for i in INSTRUMENTS.valu
 
 @bp.get("/outcomes")
 def outcomes_page():
+    """Programme metrics, outcome tables and one chart (audited reads)."""
     staff, organisation_id = g.console.user, _organisation_id()
     summary = outcomes.summary(staff, organisation_id=organisation_id)
     metrics = outcomes.programme_metrics(staff, organisation_id=organisation_id)
@@ -29,6 +30,7 @@ def outcomes_page():
 
 @bp.get("/outcomes.csv")
 def outcomes_csv():
+    """The outcomes as a CSV file."""
     body = outcomes.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id()))
     return Response(body, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="peerless-outcomes-{utcnow():%Y-%m-%d}.csv"'})

@@ -17,6 +17,7 @@ STATUSES = ("open", "resolved")
 
 @bp.get("/reports")
 def report_queue():
+    """The open (or resolved) reports, most severe first."""
     status = request.args.get("status") if request.args.get("status") in STATUSES else "open"
     page = moderation.queue(g.console.user, status=status, cursor=request.args.get("cursor") or None)
     return render_template("console/reports.html", page=page, status=status, statuses=STATUSES)
@@ -24,6 +25,7 @@ def report_queue():
 
 @bp.get("/reports/<id:report_id>")
 def report_detail(report_id: str, *, error: str | None = None, status: int = 200):
+    """One report with the conversation around it (an audited read) and the resolution form."""
     view = moderation.read_report(g.console.user, report_id)
     people = {view.reporter_id, view.target_user_id, view.resolved_by, *(m.sender_id for m in view.context)}
     names = moderation.display_names(g.console.user, {p for p in people if p})
@@ -33,6 +35,7 @@ def report_detail(report_id: str, *, error: str | None = None, status: int = 200
 
 @bp.post("/reports/<id:report_id>/resolve")
 def resolve_report(report_id: str):
+    """Resolve a report; a refusal is shown beside the form."""
     try:
         data = parse_form(ResolveSchema(), ("action", "note"))
     except ValidationError as invalid:

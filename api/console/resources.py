@@ -16,6 +16,7 @@ ALL_CONDITIONS = 500  # the whole taxonomy (about 135 entries) in one list
 
 @bp.get("/resources")
 def resources_list():
+    """Overdue reviews, then the library by status."""
     status = request.args.get("status") if request.args.get("status") in STATUSES else "published"
     q = (request.args.get("q") or "").strip()[:100] or None
     page = resources.search(g.console.user, q=q, status=status, cursor=request.args.get("cursor") or None)
@@ -25,11 +26,13 @@ def resources_list():
 
 @bp.get("/resources/new")
 def new_resource():
+    """An empty editor."""
     return _editor(None, {"status": "draft", "language": "en", "condition_ids": []})
 
 
 @bp.post("/resources/new")
 def create_resource():
+    """Add a resource (a draft, or published at once)."""
     try:
         created = resources.create(g.console.user, **ResourceCreateSchema().load(_form(blank_as_none=False)))
     except (ValidationError, InvalidInputError) as invalid:
@@ -40,6 +43,7 @@ def create_resource():
 
 @bp.get("/resources/<id:resource_id>")
 def edit_resource(resource_id: str):
+    """The editor for one resource."""
     view = resources.get(g.console.user, resource_id)
     return _editor(view, {**{name: getattr(view, name) for name in TEXT_FIELDS}, "condition_ids": view.condition_ids},
                    done=request.args.get("done"))
@@ -47,6 +51,7 @@ def edit_resource(resource_id: str):
 
 @bp.post("/resources/<id:resource_id>")
 def update_resource(resource_id: str):
+    """Save the editor: content, status, conditions."""
     try:
         resources.update(g.console.user, resource_id, **ResourceUpdateSchema().load(_form(blank_as_none=True)))
     except (ValidationError, InvalidInputError) as invalid:
@@ -57,6 +62,7 @@ def update_resource(resource_id: str):
 
 @bp.post("/resources/<id:resource_id>/review")
 def review_resource(resource_id: str):
+    """Record that a resource was reviewed now."""
     resources.update(g.console.user, resource_id, reviewed=True)
     return redirect(url_for("console.resources_list", done="reviewed"), 303)
 
