@@ -31,3 +31,9 @@ def dead_letters():
     if not organisations.is_global_staff(g.console.user):
         return error_page(403, "Network staff only", "Push delivery is looked after by network-wide staff.")
     return render_template("console/dead_letters.html", rows=push_worker.dead_letters())
+
+
+@bp.get("/<path:unknown>")
+def not_found(unknown: str):
+    """Any other console address: a page, not the API's JSON problem."""
+    return error_page(404, "Page not found", "There is no console page at this address.")

@@ -252,3 +252,9 @@ def test_outcomes_show_a_chart_tables_and_a_csv(console):
 def test_outcomes_for_an_unknown_programme_are_a_404_page(console):
     response = console.get("/console/outcomes?organisation_id=00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404
+
+
+def test_an_unknown_console_address_is_a_404_page(client, console):
+    response = console.get("/console/no-such-page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert client.application.test_client().get("/console/no-such-page").status_code == 303  # anonymous: sign in
