@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import ssl
 import subprocess
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -136,7 +139,8 @@ class Nginx:
         for line in (self.tmp / "peerless.access.log").read_text().splitlines():
             address, rest = line.split(" ", 1)
             if f" {path}\" " in rest:
-                seen.setdefault(address, set()).add(rest.split("upstream=", 1)[1].split(" ", 1)[0])
+                # "upstream=A urt=…", or "upstream=A, B urt=…" when A failed and B answered
+                seen.setdefault(address, set()).add(rest.split("upstream=", 1)[1].split(" urt=", 1)[0])
         return seen
 
 
@@ -236,3 +240,51 @@ def test_the_compose_files_nginx_config_passes_nginx_t(tmp_path):
     result = subprocess.run([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf), "-t"],
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_process_stopping_behind_nginx_loses_no_request(gunicorn, tmp_path, people):
+    """A rolling restart: while one process drains a slow request after SIGTERM, a POST from a client
+    whose address hashes to it is served by the other process instead of waiting to be reset."""
+    started_file = tmp_path / "slow-started"
+    apis = [gunicorn("tests.deploy.slow_app:app", SLOW_STARTED_FILE=str(started_file)) for _ in range(2)]
+    nginx = Nginx(tmp_path, [api.port for api in apis])
+    nginx.start()
+    try:
+        person = people.make()
+        stopping = apis[0]
+        source = _client_served_by(nginx, person, f"127.0.0.1:{stopping.port}")
+        answers = []
+        with nginx.client(source) as client:
+            slow = threading.Thread(target=lambda: answers.append(
+                client.get("/__test/slow", params={"seconds": 10}, timeout=30)))
+            slow.start()
+            wait_until(started_file.exists, 15, "the slow request reaching the process", stopping.log_path)
+            stopping.process.send_signal(signal.SIGTERM)
+            wait_until(lambda: _refuses(stopping.port), 5, "the stopping process refusing connections")
+            time.sleep(2.5)  # past gunicorn's 2 s linger for idle keep-alive connections, so nginx must connect anew
+            started = time.monotonic()
+            login = client.post("/api/v1/auth/login", json={"email": person.email, "password": person.password})
+            assert login.status_code == 200, login.text
+            assert time.monotonic() - started < 3, "the POST waited on the stopping process"
+            slow.join(timeout=30)
+        assert answers and answers[0].status_code == 200, stopping.log
+        assert stopping.process.wait(timeout=30) == 0
+        served = nginx.upstreams_by_client("/api/v1/auth/login")[source]
+        assert served == {f"127.0.0.1:{stopping.port}, 127.0.0.1:{apis[1].port}"}  # refused, then the other
+    finally:
+        nginx.stop()
+
+
+def _client_served_by(nginx: Nginx, person, upstream: str) -> str:
+    """A client address whose requests nginx sends to `upstream`."""
+    for source in CLIENTS:
+        with nginx.client(source) as client:
+            assert client.get("/api/v1/me", headers=person.headers).status_code == 200
+    time.sleep(0.2)  # the access log is written after the response
+    served = nginx.upstreams_by_client("/api/v1/me")
+    return next(source for source, upstreams in served.items() if upstreams == {upstream})
+
+
+def _refuses(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
