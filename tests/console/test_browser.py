@@ -169,13 +169,25 @@ def test_triaging_a_crisis_alert_from_the_dashboard(tab, api, people, moderator)
     assert (resolved["status"], resolved["resolution_note"]) == ("resolved", "Phoned them; safe, with their GP's plan.")
 
 
-def test_remove_content_turns_the_message_into_a_tombstone(tab, api, people, moderator):
+def test_remove_content_by_keyboard_turns_the_message_into_a_tombstone(tab, api, people, moderator):
     author, reader, conversation, message, report_id = reported_message(api, people, body="get lost, loser")
     tab.sign_in(moderator)
     tab.page.get_by_role("link", name="Reports", exact=True).click()
     tab.page.locator(f"a[href='/console/reports/{report_id}']").click()
-    tab.page.get_by_label("Remove the message").check()
-    tab.page.get_by_role("button", name="Resolve report").click()  # the confirm dialog is accepted
+    # By keyboard alone: Tab to the actions, arrow to the second one, Tab to the note, Enter on the button.
+    keyboard, focused = tab.page.keyboard, lambda: tab.page.evaluate("document.activeElement.id")
+    for _ in range(30):
+        keyboard.press("Tab")
+        if focused().startswith("action-"):
+            break
+    keyboard.press("ArrowDown")
+    assert tab.page.get_by_label("Remove the message").is_checked()
+    keyboard.press("Tab")
+    assert focused() == "note"
+    keyboard.type("Abusive; removed.")
+    keyboard.press("Tab")
+    keyboard.press("Enter")  # the confirmation question is answered yes
+    tab.page.wait_for_url("**?done=remove_content")
     assert tab.page.get_by_role("status").inner_text() == "Resolved: remove content."
     assert tab.page.locator("li[aria-current=true] .tombstone").inner_text() == "Message removed"
     items = api.get(f"{API}/conversations/{conversation}/messages", headers=reader.headers).json["items"]
