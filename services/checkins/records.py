@@ -15,11 +15,13 @@ from services.pagination import Page, decode_cursor, page_from_rows
 PURPOSE = "check-ins"
 
 
-class InvalidAnswersError(InvalidInputError):
+class InvalidAnswersError(ServiceError):
     """Answers that cannot be scored, with one message per offending field."""
 
+    status, code, title = InvalidInputError.status, InvalidInputError.code, InvalidInputError.title
+
     def __init__(self, errors: dict[str, list[str]]):
-        ServiceError.__init__(self, next(iter(errors.values()))[0], errors=errors)
+        super().__init__(next(iter(errors.values()))[0], errors=errors)
 
 
 class HealthConsentWithdrawnError(PermissionDeniedError):
