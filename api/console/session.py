@@ -66,12 +66,13 @@ def authenticate() -> ConsoleSession:
 
 def _refresh() -> ConsoleSession:
     """Swap the refresh cookie for a new token pair (rotation and replay detection are the API's own)."""
-    if request.method in UNSAFE_METHODS:
-        _check_expired_csrf()
+    form_sid = _check_expired_csrf() if request.method in UNSAFE_METHODS else None
     try:
         claims = decode_token(_refresh_cookie() or "")
     except (JWTExtendedException, PyJWTError):
         raise SessionEnded("expired") from None
+    if claims.get("type") != "refresh" or form_sid not in (None, claims.get("sid")):
+        raise SessionEnded("ended")  # not a refresh token, or not the session the form was made in
     user = accounts.user_for_token(user_id=claims["sub"], session_id=claims.get("sid"))
     if user is None:
         raise SessionEnded("ended")
@@ -84,17 +85,20 @@ def _refresh() -> ConsoleSession:
     return ConsoleSession(user, claims["sid"], fresh["csrf"], tokens)
 
 
-def _check_expired_csrf() -> None:
-    """A form posted after the access token expired still has to carry that token's CSRF value."""
+def _check_expired_csrf() -> str:
+    """A form posted after the access token expired still has to carry that token's CSRF value;
+    returns the session the form was made in."""
+    submitted = request.form.get("csrf_token")
+    if not submitted:
+        raise FormForged()
     try:
-        decode_token(request.cookies.get(_config("JWT_ACCESS_COOKIE_NAME"), ""),
-                     csrf_value=request.form.get("csrf_token") or "", allow_expired=True)
+        expired = decode_token(request.cookies.get(_config("JWT_ACCESS_COOKIE_NAME"), ""),
+                               csrf_value=submitted, allow_expired=True)
     except CSRFError:
         raise FormForged() from None
     except (JWTExtendedException, PyJWTError):
         raise SessionEnded("expired") from None
-    if not request.form.get("csrf_token"):
-        raise FormForged()
+    return expired.get("sid")
 
 
 def _refresh_cookie() -> str | None:

@@ -191,3 +191,28 @@ def test_sign_in_attempts_share_the_api_login_limit_and_answer_with_a_page(make_
     limited = client.post("/console/sign-in", data=wrong)
     assert limited.status_code == 429 and limited.mimetype == "text/html"
     assert client.get("/console/sign-in").status_code == 200  # reading the form is not limited
+
+
+def test_a_form_posted_after_expiry_without_a_csrf_token_changes_nothing(expiring_client, people, moderator):
+    app, client = expiring_client
+    *_, report_id = reported_message(client, people)
+    sign_in(client, moderator)
+    response = client.post(f"/console/reports/{report_id}/resolve", data={"action": "dismiss"})
+    assert response.status_code == 400
+    assert report_status(client, moderator, report_id) == "open"
+
+
+def test_an_access_token_in_the_refresh_cookie_does_not_refresh(client, moderator):
+    sign_in(client, moderator)
+    access = client.get_cookie("access_token_cookie", path="/console").value
+    client.delete_cookie("access_token_cookie", path="/console")
+    client.set_cookie("refresh_token_cookie", access, path="/console")
+    response = client.get("/console/")
+    assert response.status_code == 303 and "notice=ended" in response.headers["Location"]
+
+
+def test_a_lost_access_cookie_is_replaced_from_the_refresh_cookie(client, moderator):
+    sign_in(client, moderator)
+    client.delete_cookie("access_token_cookie", path="/console")
+    assert client.get("/console/").status_code == 200
+    assert client.get_cookie("access_token_cookie", path="/console") is not None
