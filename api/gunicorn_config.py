@@ -1,4 +1,9 @@
-"""Production gunicorn settings: `gunicorn -c python:api.gunicorn_config wsgi:app`.
+"""Production gunicorn settings: `gunicorn -c api/gunicorn_config.py wsgi:app`.
+
+Loaded by file path on purpose: `-c python:api.gunicorn_config` works too, but importing it as a
+module imports the whole `api` package into gunicorn's master, which only supervises (measured: 65 MB
+PSS for the master instead of 13 MB, about 38 MB more per API process). So this file imports nothing
+from the project at module level.
 
 One worker process with many threads per gunicorn: Flask-SocketIO's threading mode keeps each
 Socket.IO session (and its long-polling state) in the memory of the process that opened it, and

@@ -82,7 +82,7 @@ def gunicorn(database_url, tmp_path):
         log_path = tmp_path / f"gunicorn-{port}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_config", app], cwd=ROOT,
+                [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn_config.py", app], cwd=ROOT,
                 env=production_env(database_url, PORT=str(port), **env), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)  # its own process group: the teardown can reach the worker too
         server = Gunicorn(port, process, log_path)

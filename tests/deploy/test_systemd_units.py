@@ -27,7 +27,7 @@ def _exec_start(unit: str) -> str:
 
 
 def test_units_start_the_documented_commands():
-    assert _exec_start("peerless-api@.service") == f"{VENV_BIN}gunicorn -c python:api.gunicorn_config wsgi:app"
+    assert _exec_start("peerless-api@.service") == f"{VENV_BIN}gunicorn -c api/gunicorn_config.py wsgi:app"
     assert _exec_start("peerless-push-worker@.service") == f"{VENV_BIN}flask --app wsgi push-worker"
     assert _exec_start("peerless-scheduled.service") == f"{VENV_BIN}flask --app wsgi run-scheduled"
     assert _exec_start("peerless-migrate.service") == f"{VENV_BIN}flask --app wsgi db upgrade"
