@@ -3,6 +3,7 @@ and exits 0 without waiting out graceful_timeout for its Socket.IO connections."
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import socket
 import threading
@@ -22,13 +23,15 @@ def _refuses(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_sigterm_finishes_in_flight_requests_then_exits_0(gunicorn, tmp_path):
+def test_sigterm_finishes_in_flight_requests_then_exits_0(gunicorn, tmp_path, people):
     started_file = tmp_path / "slow-started"
     api = gunicorn("tests.deploy.slow_app:app", SLOW_STARTED_FILE=str(started_file),
                    GUNICORN_GRACEFUL_TIMEOUT=str(GRACEFUL_TIMEOUT))
     # a phone on a WebSocket: it never ends by itself, so only closing it lets the process stop early
     phone = simple_websocket.Client.connect(f"ws://127.0.0.1:{api.port}/socket.io/?EIO=4&transport=websocket")
     assert (receive(phone, timeout=30) or "").startswith("0{")  # a fresh worker may import lazily
+    phone.send("40" + json.dumps({"token": people.make().access_token}))
+    assert (receive(phone) or "").startswith("40{"), "the Socket.IO connect was refused"
 
     answers = []
     slow = threading.Thread(target=lambda: answers.append(
@@ -47,6 +50,7 @@ def test_sigterm_finishes_in_flight_requests_then_exits_0(gunicorn, tmp_path):
         assert answers and answers[0].status_code == 200, api.log
         assert answers[0].json() == {"slept": SLOW_SECONDS}
         assert api.process.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0, api.log
+        assert "Traceback" not in api.log, api.log
         # the open WebSocket did not hold the process until graceful_timeout
         assert time.monotonic() - stopped_at < SLOW_SECONDS + (GRACEFUL_TIMEOUT - SLOW_SECONDS) / 2, api.log
     finally:
