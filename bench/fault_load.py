@@ -65,6 +65,7 @@ CIRCLE_SIZE = 6
 MAX_ATTEMPTS = 6             # per message: the first try plus retries alternating between the processes
 REQUEST_TIMEOUT = 20.0      # a healthy process slower than this fails the test, even on a busy machine
 REPLAY_PROBABILITY = 0.05    # resend a message that already succeeded
+FCM_LATENCY = 0.1           # seconds the fake FCM takes to answer a send
 LEASE_SECONDS = 120          # services.push_worker.PushWorker's default lease: a killed worker's rows wait this long
 WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appointment", "sleep", "coffee",
          "music", "friend", "slowly", "today", "weekend", "kind", "laugh", "quiet", "book", "sunny")
@@ -73,7 +74,11 @@ WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appoint
 # ---------------------------------------------------------------- the fake FCM (a subprocess)
 
 def serve_fake_fcm(port: int, record: Path) -> None:
-    """FCM v1 send + OAuth token endpoint; appends {"token", "type", "message_id"} per push to `record`."""
+    """FCM v1 send + OAuth token endpoint; appends {"token", "type", "message_id"} per push to `record`.
+
+    Answers after FCM_LATENCY, as the real FCM is some way off, and closes every connection after answering,
+    so a worker holds a connection to it only while it has a batch out (what Chaos looks for).
+    """
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     lock = threading.Lock()
@@ -92,6 +97,7 @@ def serve_fake_fcm(port: int, record: Path) -> None:
             with lock:
                 out.write(json.dumps({"token": message.get("token"), "type": data.get("type"),
                                       "message_id": data.get("message_id")}) + "\n")
+            time.sleep(FCM_LATENCY)
             self.reply({"name": f"projects/demo/messages/{uuid.uuid4().hex}"})
 
         def reply(self, body: dict) -> None:
@@ -99,6 +105,8 @@ def serve_fake_fcm(port: int, record: Path) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
             self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
+            self.close_connection = True
             self.end_headers()
             self.wfile.write(payload)
 
@@ -317,9 +325,9 @@ class Phones:
         self.seed_value = seed_value
         self.attempts: list[Attempt] = []
         self.acks: list[Ack] = []
-        self.problems: list[str] = []           # idempotency answers that contradict the first one
-        self.gave_up = 0
-        self.replays = 0
+        self.problems: list[str] = []           # idempotency answers that contradict the first one; crashes
+        self.abandoned: list[str] = []          # client_msg_ids given up after MAX_ATTEMPTS tries
+        self.replayed: list[str] = []           # (lists: append is atomic across threads, += on an int is not)
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
 
@@ -336,6 +344,12 @@ class Phones:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def _phone(self, person: dict) -> None:
+        try:
+            self._send_until_stopped(person)
+        except Exception as error:  # noqa: BLE001 - a phone that died quietly would make the test weaker
+            self.problems.append(f"phone {person['i']} crashed: {type(error).__name__}: {error}")
+
+    def _send_until_stopped(self, person: dict) -> None:
         rng = random.Random(self.seed_value * 1000 + person["i"])
         while not self.stop.is_set():
             conversation_id = rng.choice(person["conversations"])
@@ -352,7 +366,7 @@ class Phones:
 
     def _replay(self, person: dict, first: Ack, body: str, rng: random.Random) -> None:
         """The phone resends what already succeeded: the same message must come back, with 200."""
-        self.replays += 1
+        self.replayed.append(first.client_msg_id)
         answer = self._send(person, first.conversation_id, first.client_msg_id, body, rng)
         if answer is None:
             return
@@ -374,7 +388,7 @@ class Phones:
                 return status, data         # 2xx, or a 4xx (recorded as an unexcused failure, never retried)
             instance = names[(names.index(instance) + 1) % len(names)]
             time.sleep(0.05 * (attempt + 1) + rng.uniform(0, 0.05))
-        self.gave_up += 1
+        self.abandoned.append(client_msg_id)
         return None
 
     def _post(self, instance: str, path: str, payload: str, token: str) -> tuple[int | str, dict]:
@@ -396,7 +410,7 @@ class Phones:
                     data = {}
         except ConnectionRefusedError:
             outcome = "refused"
-        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected, http.client.IncompleteRead):
+        except (ConnectionResetError, BrokenPipeError, http.client.HTTPException):  # cut off mid-request
             outcome = "reset"
         except (TimeoutError, socket.timeout):
             outcome = "timeout"
@@ -411,15 +425,16 @@ class Phones:
 # ---------------------------------------------------------------- chaos and sampling
 
 class Chaos:
-    """Kill one API process and one push worker (chosen at random) at random moments; restart each."""
+    """Kill one API process (chosen at random) and one push worker (the one that seems to be sending) at random
+    moments; restart each."""
 
     def __init__(self, apis: dict[str, Proc], workers: dict[str, Proc], duration: float, rng: random.Random,
-                 db_url: str):
-        self.apis, self.workers, self.rng, self.db_url = apis, workers, rng, db_url
+                 db_url: str, fcm_port: int):
+        self.apis, self.workers, self.rng, self.db_url, self.fcm_port = apis, workers, rng, db_url, fcm_port
         self.stranded: list[int] = []   # per worker kill: rows it had claimed and not settled
         # The worker early: its claimed rows wait out the lease (LEASE_SECONDS) before another worker sends them.
         self.plan = sorted([
-            (rng.uniform(0.05, 0.15) * duration, "worker", rng.choice(sorted(workers))),
+            (rng.uniform(0.05, 0.15) * duration, "worker", ""),   # which one: decided at that moment
             (rng.uniform(0.3, 0.6) * duration, "api", rng.choice(sorted(apis))),
         ])
         self.outages: list[Outage] = []
@@ -453,11 +468,8 @@ class Chaos:
         self.outages[-1] = Outage(name, killed_at, time.monotonic())
         print(f"  [{time.monotonic() - self.t0:6.1f}s] {name} restarted and ready (pid {proc.proc.pid})", flush=True)
 
-    def _kill_worker(self, name: str) -> None:
-        # Prefer a moment when a batch is out (claimed, not yet settled): the interesting case.
-        until = time.monotonic() + 5
-        while not claimed_rows(self.db_url) and time.monotonic() < until:
-            time.sleep(0.01)
+    def _kill_worker(self, _name: str) -> None:
+        name = self._sending_worker(within=5.0)
         proc = self.workers[name]
         killed_at, killed_wall = time.monotonic(), time.time()
         proc.kill()
@@ -470,6 +482,41 @@ class Chaos:
         # later was claimed by the dead one and waits out its lease.
         time.sleep(max(0.0, killed_at + 5 - time.monotonic()))
         self.stranded.append(claimed_rows(self.db_url, claimed_before=killed_wall))
+
+
+    def _sending_worker(self, within: float) -> str:
+        """A worker caught with a connection open to the fake FCM, i.e. with a claimed batch out (the fake closes
+        every connection after answering, so idle workers hold none); a random one if none is caught in time."""
+        until = time.monotonic() + within
+        while time.monotonic() < until:
+            busy = sorted(name for name, proc in self.workers.items() if _connected_to(proc, self.fcm_port))
+            if busy:
+                return self.rng.choice(busy)
+            time.sleep(0.002)
+        return self.rng.choice(sorted(self.workers))
+
+
+def _connected_to(proc: Proc, port: int) -> bool:
+    """Whether `proc` has an established TCP connection to 127.0.0.1:port (from /proc, no tools needed)."""
+    if proc.proc is None:
+        return False
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{proc.proc.pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{proc.proc.pid}/fd/{fd}")
+            except OSError:   # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    for line in table:
+        fields = line.split()   # sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+        if fields[3] == "01" and int(fields[2].split(":")[1], 16) == port and fields[9] in inodes:
+            return True
+    return False
 
 
 class Sampler:
@@ -493,17 +540,16 @@ class Sampler:
 
 # ---------------------------------------------------------------- after the load: drain and verify
 
-def claimed_rows(db_url: str, claimed_before: float | None = None) -> int:
-    """Pending rows under a live lease; with `claimed_before` (epoch seconds) only leases taken before then."""
+def claimed_rows(db_url: str, claimed_before: float) -> int:
+    """Pending rows under a live lease taken before `claimed_before` (epoch seconds)."""
     import psycopg
 
-    sql = "SELECT count(*) FROM push_outbox WHERE status = 'pending' AND claimed_until > now()"
-    params: tuple = ()
-    if claimed_before is not None:   # a lease is taken for LEASE_SECONDS: claimed at claimed_until - lease
-        sql += " AND claimed_until <= to_timestamp(%s) + make_interval(secs => %s)"
-        params = (claimed_before, LEASE_SECONDS)
+    # A lease is taken for LEASE_SECONDS: the row was claimed at claimed_until - lease.
     with psycopg.connect(libpq(db_url)) as conn:
-        return conn.execute(sql, params).fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM push_outbox WHERE status = 'pending' AND claimed_until > now() "
+            "AND claimed_until <= to_timestamp(%s) + make_interval(secs => %s)",
+            (claimed_before, LEASE_SECONDS)).fetchone()[0]
 
 
 def outbox_pending(db_url: str) -> dict[str, int]:
@@ -585,14 +631,14 @@ class Report:
         return not self.problems
 
 
-def run(duration: float, *, soak: bool, seed_value: int, interval: float, think: float, limit: float) -> Report:
+def run(duration: float, *, seed_value: int, interval: float, think: float, limit: float) -> Report:
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgresql") or not redis_url.startswith("redis"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL, e.g. after `bash .ci/services.sh start`")
     db_url, own_redis = own_database_url(database_url), own_redis_url(redis_url)
     rng = random.Random(seed_value)
     run_dir = Path(tempfile.mkdtemp(prefix="peerless-fault-"))
-    procs: list[Proc] = []
+    procs: list[Proc] = []   # everything started, stopped in `finally` whatever happens
     started = time.monotonic()
     ok = False
     try:
@@ -600,39 +646,17 @@ def run(duration: float, *, soak: bool, seed_value: int, interval: float, think:
         recreate_database(database_url)
         flush_redis(own_redis)
         h.migrate(db_url, run_dir / "migrate.log")
-
-        fcm_port = h.free_port()
-        record = run_dir / "fcm-pushes.jsonl"
-        record.touch()
-        fcm = Proc("fake-fcm", [sys.executable, str(Path(__file__).resolve()), "fake-fcm", str(fcm_port), str(record)],
-                   dict(os.environ), run_dir, port=fcm_port)
-        procs.append(fcm.start())
-        write_service_account(run_dir / "service-account.json", fcm_port)
-
-        env = h.app_env(db_url, REDIS_URL=own_redis, RATELIMIT_ENABLED="true", ACCESS_TOKEN_SECONDS="86400",
-                        AUTH_RATE_LIMIT="100000 per minute", MESSAGE_RATE_LIMIT="1000000 per minute",
-                        MESSAGE_RATE_LIMIT_PER_IP="1000000 per minute", REQUEST_RATE_LIMIT="100000 per minute",
-                        REQUEST_RATE_LIMIT_PER_IP="100000 per minute", PUSH_WORKER_IN_PROCESS="false")
-        apis = {}
-        for name in ("api-a", "api-b"):
-            port = h.free_port()
-            apis[name] = Proc(name, gunicorn_command(port), env, run_dir, port=port)
-            procs.append(apis[name].start())
-        for proc in apis.values():
-            proc.wait_ready()
+        fcm, record = start_fake_fcm(run_dir, procs)
+        env = server_env(db_url, own_redis)
+        apis = start_apis(env, run_dir, procs)
         people = seed(h.Client(f"http://127.0.0.1:{apis['api-a'].port}"), db_url, rng)
-
-        worker_env = {**env, "FIREBASE_CREDENTIALS": str(run_dir / "service-account.json"),
-                      "FCM_ENDPOINT": f"http://127.0.0.1:{fcm_port}"}
-        workers = {name: Proc(name, [str(h.FLASK), "--app", "wsgi", "push-worker", "--interval", "0.5"],
-                              worker_env, run_dir) for name in ("worker-1", "worker-2")}
-        procs += [w.start() for w in workers.values()]
+        workers = start_workers(env, run_dir, fcm.port, procs)
         print(f"setup {time.monotonic() - started:.1f}s: {len(people)} phones, "
               f"{len({c for p in people for c in p['conversations']})} conversations; load for {duration:.0f}s",
               flush=True)
 
         phones = Phones(people, {name: p.port for name, p in apis.items()}, seed_value, think)
-        chaos = Chaos(apis, workers, duration, rng, db_url)
+        chaos = Chaos(apis, workers, duration, rng, db_url, fcm.port)
         sampler = Sampler({**apis, **workers}, interval)
         t0 = time.monotonic()
         phones.start()
@@ -654,32 +678,15 @@ def run(duration: float, *, soak: bool, seed_value: int, interval: float, think:
         time.sleep(1.0)  # the last batch's HTTP requests are recorded before their rows are settled
         fcm.stop()
 
-        rows, last_seqs, members, tokens = load_state(db_url)
-        problems = verify_messages(phones.acks, rows, last_seqs) + phones.problems + chaos.errors
-        received = read_pushes(record)
-        pushes = verify_pushes(expected_pushes(rows, members, tokens), received)
-        owners = {token: user_id for user_id, user_tokens in tokens.items() for token in user_tokens}
-        unexplained = unexplained_duplicates(received, owners, retried_rows(db_url))
-        failures = unexcused_failures(phones.attempts, chaos.outages)
-        problems += [f"{len(pushes.missing)} pushes missing, e.g. {pushes.missing[:3]}"] if pushes.missing else []
-        problems += [f"{len(pushes.unexpected)} unexpected pushes, e.g. {pushes.unexpected[:3]}"] \
-            if pushes.unexpected else []
-        problems += [f"{len(unexplained)} duplicated pushes from outbox rows claimed only once, "
-                     f"e.g. {unexplained[:3]}"] if unexplained else []
-        problems += [f"outbox not drained: {outbox}"] if outbox.get("pending") or outbox.get("dead") else []
-        problems += [f"{len(failures)} requests failed outside a kill: "
-                     f"{collections.Counter(a.outcome for a in failures).most_common()}"] if failures else []
-        if len(chaos.outages) < 1 or len(chaos.worker_kills) < 1:
-            problems.append("the chaos did not kill an API process and a worker")
-        if not phones.acks:
-            problems.append("no message was acknowledged")
+        found = find_problems(db_url, phones, chaos, outbox, read_pushes(record))
         report = Report(
-            seconds=time.monotonic() - started, duration=duration, acks=len(phones.acks), messages=len(rows),
-            attempts=len(phones.attempts),
-            failures_excused=sum(1 for a in phones.attempts if not a.ok) - len(failures), failures=failures,
-            gave_up=phones.gave_up, replays=phones.replays, outages=chaos.outages,
-            worker_kills=chaos.worker_kills, stranded=chaos.stranded,
-            pushes=pushes, outbox=outbox, problems=problems, latency=latency_by_interval(phones.attempts, t0, interval),
+            seconds=time.monotonic() - started, duration=duration, acks=len(phones.acks),
+            messages=found.stored, attempts=len(phones.attempts),
+            failures_excused=sum(1 for a in phones.attempts if not a.ok) - len(found.failures),
+            failures=found.failures,
+            gave_up=len(phones.abandoned), replays=len(phones.replayed), outages=chaos.outages,
+            worker_kills=chaos.worker_kills, stranded=chaos.stranded, pushes=found.pushes, outbox=outbox,
+            problems=found.problems, latency=latency_by_interval(phones.attempts, t0, interval),
             memory=sampler.samples, restarted={p.name for p in procs if p.starts > 1}, t0=t0,
             drain_seconds=drain_seconds)
         ok = report.ok
@@ -697,6 +704,81 @@ def run(duration: float, *, soak: bool, seed_value: int, interval: float, think:
                 if tail:
                     print(f"--- {proc.name} log tail ---\n{tail}", file=sys.stderr)
             print(f"kept database {DB_NAME} and logs in {run_dir} for inspection", file=sys.stderr)
+
+
+def start_fake_fcm(run_dir: Path, procs: list[Proc]) -> tuple[Proc, Path]:
+    record = run_dir / "fcm-pushes.jsonl"
+    record.touch()
+    port = h.free_port()
+    fcm = Proc("fake-fcm", [sys.executable, str(Path(__file__).resolve()), "fake-fcm", str(port), str(record)],
+               dict(os.environ), run_dir, port=port)
+    procs.append(fcm.start())
+    write_service_account(run_dir / "service-account.json", port)
+    return fcm, record
+
+
+def server_env(db_url: str, redis_url: str) -> dict[str, str]:
+    """Production mode with Redis-backed rate limits left on, set far above what the phones send."""
+    return h.app_env(db_url, REDIS_URL=redis_url, RATELIMIT_ENABLED="true", ACCESS_TOKEN_SECONDS="86400",
+                     AUTH_RATE_LIMIT="100000 per minute", MESSAGE_RATE_LIMIT="1000000 per minute",
+                     MESSAGE_RATE_LIMIT_PER_IP="1000000 per minute", REQUEST_RATE_LIMIT="100000 per minute",
+                     REQUEST_RATE_LIMIT_PER_IP="100000 per minute", PUSH_WORKER_IN_PROCESS="false")
+
+
+def start_apis(env: dict[str, str], run_dir: Path, procs: list[Proc]) -> dict[str, Proc]:
+    apis = {}
+    for name in ("api-a", "api-b"):
+        port = h.free_port()
+        apis[name] = Proc(name, gunicorn_command(port), env, run_dir, port=port)
+        procs.append(apis[name].start())
+    for proc in apis.values():
+        proc.wait_ready()
+    return apis
+
+
+def start_workers(env: dict[str, str], run_dir: Path, fcm_port: int, procs: list[Proc]) -> dict[str, Proc]:
+    worker_env = {**env, "FIREBASE_CREDENTIALS": str(run_dir / "service-account.json"),
+                  "FCM_ENDPOINT": f"http://127.0.0.1:{fcm_port}"}
+    workers = {name: Proc(name, [str(h.FLASK), "--app", "wsgi", "push-worker", "--interval", "0.5"],
+                          worker_env, run_dir) for name in ("worker-1", "worker-2")}
+    procs += [w.start() for w in workers.values()]
+    return workers
+
+
+@dataclass
+class Findings:
+    problems: list[str]      # every violation, in words
+    pushes: PushCheck
+    failures: list[Attempt]  # requests failed outside a kill
+    stored: int              # messages in the database
+
+
+def find_problems(db_url: str, phones: Phones, chaos: Chaos, outbox: dict[str, int],
+                  received: collections.Counter) -> Findings:
+    rows, last_seqs, members, tokens = load_state(db_url)
+    problems = verify_messages(phones.acks, rows, last_seqs) + phones.problems + chaos.errors
+    pushes = verify_pushes(expected_pushes(rows, members, tokens), received)
+    owners = {token: user_id for user_id, user_tokens in tokens.items() for token in user_tokens}
+    unexplained = unexplained_duplicates(received, owners, retried_rows(db_url))
+    failures = unexcused_failures(phones.attempts, chaos.outages)
+    if pushes.missing:
+        problems.append(f"{len(pushes.missing)} pushes missing, e.g. {pushes.missing[:3]}")
+    if pushes.unexpected:
+        problems.append(f"{len(pushes.unexpected)} unexpected pushes, e.g. {pushes.unexpected[:3]}")
+    if unexplained:
+        problems.append(f"{len(unexplained)} duplicated pushes from outbox rows claimed only once, "
+                        f"e.g. {unexplained[:3]}")
+    if outbox.get("pending") or outbox.get("dead"):
+        problems.append(f"outbox not drained: {outbox}")
+    if failures:
+        problems.append(f"{len(failures)} requests failed outside a kill: "
+                        f"{collections.Counter(a.outcome for a in failures).most_common()}")
+    if not chaos.outages or not chaos.worker_kills:
+        problems.append("the chaos did not kill an API process and a worker")
+    if not phones.acks or not pushes.expected:   # an empty check would pass whatever happened
+        problems.append(f"nothing to check: {len(phones.acks)} messages acknowledged, "
+                        f"{pushes.expected} pushes expected")
+    return Findings(problems, pushes, failures, len(rows))
 
 
 # ---------------------------------------------------------------- output
@@ -733,7 +815,7 @@ def format_report(r: Report, soak: bool) -> str:
         lines += ["| " + f"{s['t']:.0f} s | " + " | ".join(f"{s[n]:.0f}" for n in names) + " |" for s in r.memory]
         steady = [n for n in names if n not in r.restarted]
         if len(r.memory) >= 3 and steady:   # from the second sample: the first still includes warm-up
-            drift = ", ".join(f"{n} {r.memory[-1][n] - r.memory[1][n]:+.0f} MB" for n in steady)
+            drift = ", ".join(f"{n} {round(r.memory[-1][n] - r.memory[1][n]):+d} MB" for n in steady)
             lines += ["", f"Drift from {r.memory[1]['t']:.0f} s to {r.memory[-1]['t']:.0f} s in the processes "
                           f"never restarted: {drift}."]
     return "\n".join(lines)
@@ -745,9 +827,10 @@ DOC_NOTE = """How: `make fault` (bounded, run by `.ci/run` after the PostgreSQL 
 records every push, twenty phones (ten direct pairs and a six-person circle; devices: two, one or none)
 sending with retries of the same `client_msg_id` on the other process, and now and then a replay of a
 message that already succeeded (it must come back 200, same id and seq). One API process and one worker are
-SIGKILLed (the whole process group) and restarted; the worker while a batch is out, so that it may die
-holding claimed rows. Those rows wait until their lease ends ({lease} s) and are then sent by the other
-worker, which is why the bounded run kills the worker early and waits for the outbox to drain.
+SIGKILLed (the whole process group) and restarted; the worker is one caught with a batch out (a connection
+open to the fake FCM, which answers after {latency:.0f} ms and closes every connection), so it dies holding
+claimed rows. Those rows wait until their lease ends ({lease} s) and are then sent by the other worker,
+which is why the bounded run kills the worker early and waits for the outbox to drain.
 
 Rules (checked by `bench/_fault_checks.py`, whose own tests feed it lost, duplicated and renumbered
 messages): each phone request uses a fresh connection, so a failure belongs to one request; a failure
@@ -784,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(int(limit))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run `finally`: no orphan processes
     try:
-        report = run(duration, soak=args.soak, seed_value=args.seed, interval=interval, think=args.think, limit=limit)
+        report = run(duration, seed_value=args.seed, interval=interval, think=args.think, limit=limit)
     finally:
         signal.alarm(0)
     text = format_report(report, args.soak)
@@ -792,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_doc:
         name = "soak" if args.soak else "fault"
         h.update_doc({name: f"## Fault and load test{' (soak)' if args.soak else ''}\n\n"
-                            f"{DOC_NOTE.format(lease=LEASE_SECONDS)}\n\n{text}"})
+                            f"{DOC_NOTE.format(lease=LEASE_SECONDS, latency=FCM_LATENCY * 1000)}\n\n{text}"})
         print(f"wrote the {name} section of {h.DOC_PATH.relative_to(h.ROOT)}")
     return 0 if report.ok else 1
 
