@@ -75,9 +75,11 @@ def post_worker_init(worker) -> None:
     begin_graceful_stop = worker.handle_exit
 
     def handle_exit(sig, frame):
+        first = worker.alive  # a second SIGTERM (systemd and the master both sending one) changes nothing
         begin_graceful_stop(sig, frame)
-        worker.method_queue.defer(_stop_listening, worker)  # on the worker's main loop, not in the handler
-        threading.Thread(target=_close_realtime_connections, name="close-sockets", daemon=True).start()
+        if first:
+            worker.method_queue.defer(_stop_listening, worker)  # on the worker's main loop, not in the handler
+            threading.Thread(target=_close_realtime_connections, name="close-sockets", daemon=True).start()
 
     worker.handle_exit = handle_exit
     signal.signal(signal.SIGTERM, handle_exit)
