@@ -4,13 +4,17 @@
 
 A benchmark module is any bench/*.py (not starting with "_") that defines NAME and run(quick) -> Outcome;
 each one writes only its own `<!-- bench:NAME -->` section, so sections of benchmarks not run stay as
-they were.
+they were. Each measures SQLite (the embedded default) and, when the PostgreSQL and Redis servers of
+.ci/services.sh (or BENCH_PG_URL / BENCH_REDIS_URL) answer, PostgreSQL (with Redis) too. A full run takes
+about 10–15 minutes on the 2-core machine, `--quick` about 5. The fault and soak test (bench/fault_load.py)
+is not a benchmark here: `make fault` / `make soak` run it.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -18,7 +22,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 import _harness as h  # noqa: E402
 
-NOT_BENCHMARKS = {"run_all", "bare_app"}
+NOT_BENCHMARKS = {"run_all", "bare_app", "fake_fcm", "seed", "profile_requests", "fault_load"}
 
 
 def discover() -> list:
@@ -34,7 +38,7 @@ def discover() -> list:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="short measurements (each benchmark under a minute)")
+    parser.add_argument("--quick", action="store_true", help="short measurements and smaller data (about 5 minutes in all)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args(argv)
@@ -44,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no benchmark selected", file=sys.stderr)
         return 2
     sections, failed = {}, []
+    started = time.monotonic()
     for module in modules:
         print(f"\n=== {module.NAME} ===", flush=True)
         try:
@@ -56,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if sections and not args.no_write:
         h.update_doc(sections)
         print(f"\nwrote {', '.join(sections)} in {h.DOC_PATH.relative_to(h.ROOT)}")
+    print(f"make bench: {time.monotonic() - started:.0f} s in all")
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
