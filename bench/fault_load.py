@@ -63,10 +63,10 @@ FAULT_REDIS_DB = 11          # a Redis database number of our own on the shared 
 PEOPLE = 20                  # ten pairs; the first six also share a circle
 CIRCLE_SIZE = 6
 MAX_ATTEMPTS = 6             # per message: the first try plus retries alternating between the processes
-REQUEST_TIMEOUT = 20.0      # a healthy process slower than this fails the test, even on a busy machine
+REQUEST_TIMEOUT = 20.0       # a healthy process slower than this fails the test, even on a busy machine
 REPLAY_PROBABILITY = 0.05    # resend a message that already succeeded
-FCM_LATENCY = 0.1           # seconds the fake FCM takes to answer a send
-LEASE_SECONDS = 120          # services.push_worker.PushWorker's default lease: a killed worker's rows wait this long
+FCM_LATENCY = 0.1            # seconds the fake FCM takes to answer a send
+LEASE_SECONDS = 120          # PushWorker's default lease (a test checks): a killed worker's rows wait this long
 WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appointment", "sleep", "coffee",
          "music", "friend", "slowly", "today", "weekend", "kind", "laugh", "quiet", "book", "sunny")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 
@@ -117,6 +118,14 @@ def test_percentile_is_nearest_rank(fl):
     values = list(range(1, 101))
     assert (fl.percentile(values, 50), fl.percentile(values, 95), fl.percentile(values, 99)) == (50, 95, 99)
     assert fl.percentile([7.0], 99) == 7.0
+
+
+def test_the_fault_test_waits_for_the_push_workers_real_lease():
+    # It bounds its wait for the outbox by the lease a killed worker's rows are held for.
+    from services.push_worker import PushWorker
+
+    lease = inspect.signature(PushWorker).parameters["lease_seconds"].default
+    assert load("fault_load").LEASE_SECONDS == lease
 
 
 def test_the_fault_test_is_not_picked_up_as_a_benchmark():
