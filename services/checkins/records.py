@@ -84,6 +84,7 @@ def list_check_ins(person: User, *, instrument: str | None = None, limit: int = 
 
 
 def get_check_in(person: User, check_in_id: str) -> CheckInView:
+    """One of the person's own check-ins, with its reading."""
     return CheckInView(access_check_in(person, check_in_id))
 
 
