@@ -113,11 +113,13 @@ def stop_all(processes: list[subprocess.Popen], grace: float = 5) -> None:
         process.wait(timeout=10)
 
 def receive(ws, timeout: float = 10):
-    """The next WebSocket message, or None after `timeout`; simple_websocket's own receive() may
-    return None early when it wakes up to an already-emptied buffer."""
+    """The next engine.io packet other than a ping (pings are answered), or None after `timeout`.
+    simple_websocket's own receive() may also return None early, on an already-emptied buffer."""
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         message = ws.receive(timeout=left)
-        if message is not None:
+        if message == "2":
+            ws.send("3")
+        elif message is not None:
             return message
     return None
