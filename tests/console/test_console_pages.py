@@ -28,7 +28,7 @@ PAGES = ["/console/", "/console/reports", "/console/reports?status=resolved", "/
          "/console/mentors?status=approved", "/console/mentors/accreditation", "/console/mentors/accreditation?days=400",
          "/console/circles", "/console/circles?q=walk", "/console/pushes/dead", "/console/resources",
          "/console/resources?status=draft&q=sleep", "/console/resources/new", "/console/outcomes",
-         "/console/outcomes?chart=phq2:total"]
+         "/console/outcomes?chart=phq2:total&period=91"]
 
 
 class FieldsAndLabels(HTMLParser):
