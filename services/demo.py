@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Condition, Resource, User, UserCondition, db
-from services import accounts, resources
+from models import (
+    Condition, MembershipRole, Organisation, OrganisationMember, ReferralCode, Resource, User, UserCondition, db,
+)
+from services import accounts, organisations, resources
 
 DEMO_PASSWORD = "peerless-demo-2026"
+# A multi-use code for the first programme, for trying POST /me/referrals (real codes are random).
+DEMO_REFERRAL_CODE = "PEER-DEMS-22"
+# (name, kind, members' email names)
+PROGRAMMES = [("Northside NHS Trust diabetes service", "provider", ["sam", "priya", "yusuf"]),
+              ("Breathe Easy Wales", "charity", ["tom", "nia"])]
 
 # (email name, display name, roles, region, languages, [(condition slug, diagnosed year, treatments, visibility)])
 PEOPLE = [
@@ -83,6 +90,7 @@ def seed_demo_community() -> list[User]:
         db.session.commit()
         created.append(user)
     _seed_library(conditions)
+    _seed_programmes()
     return created
 
 
@@ -102,3 +110,22 @@ def _seed_library(conditions: dict[str, str]) -> None:
                                      condition_ids=[conditions[s] for s in slugs if s in conditions])
             if publish:
                 resources.update(moderator, guide.id, status="published")
+
+
+def _seed_programmes() -> None:
+    """Two programmes with a few members each, and a demo code for the first. The demo moderator stays
+    network-wide (making her an organisation's moderator would narrow what she sees)."""
+    people = {u.email.split("@")[0]: u.id for u in db.session.scalars(
+        select(User).where(User.email.like("%@demo.peerless.example")))}
+    for name, kind, members in PROGRAMMES:
+        if db.session.scalar(select(Organisation.id).where(Organisation.name == name)):
+            continue
+        org = Organisation(name=name, kind=kind)
+        db.session.add(org)
+        db.session.flush()
+        db.session.add_all(OrganisationMember(organisation_id=org.id, user_id=people[m], role=MembershipRole.MEMBER)
+                           for m in members if m in people)
+        if name == PROGRAMMES[0][0]:
+            db.session.add(ReferralCode(organisation_id=org.id, code_hash=organisations.hash_code(DEMO_REFERRAL_CODE),
+                                        code_prefix=organisations.normalise_code(DEMO_REFERRAL_CODE)[:4], max_uses=None))
+    db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api.extensions import limiter
 from models import AuditEntry, ReferralCode, db
-from services import organisations
+from services import demo, organisations
 from tests.conftest import assert_problem
 from tests.factories import PersonFactory, befriend, send
 from tests.mentoring_helpers import DIABETES_T1, apply_to_mentor, decide, make_mentor, match_ids, set_conditions
@@ -575,3 +575,11 @@ def test_the_export_lists_a_persons_programmes_and_erasure_removes_them(client, 
     assert client.delete(f"{API}/me", headers=patient.headers).status_code == 204
     members = client.get(f"{API}/organisations/{org['id']}/members", headers=org_moderator.headers).json["items"]
     assert [m["user"]["id"] for m in members] == [org_moderator.id]
+
+
+def test_the_demo_community_has_programmes_and_a_working_demo_code(app, client, people):
+    with app.app_context():
+        demo.seed_demo_community()
+        demo.seed_demo_community()  # idempotent
+    response = redeem(client, people.make(), demo.DEMO_REFERRAL_CODE.lower())
+    assert response.status_code == 200 and response.json["name"] == demo.PROGRAMMES[0][0]
