@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationMember, Mentorship, Message, Notification, StreamChange,
@@ -48,72 +49,95 @@ def sync(viewer: User, *, since: str | None = None) -> SyncResult:
     return _changes_since(viewer_id, position)
 
 
+# Every query here is built once with bound parameters and reused (see services/conversations.py:
+# building ORM statements and their cache keys cost more than running them). Limits are parameters
+# too, read at call time.
+VIEWER = bindparam("viewer_id")
+IDS = bindparam("ids", expanding=True)
+
+
+def _limit(name: str):
+    return bindparam(name, type_=Integer)
+
+
+@cache
+def _queries() -> dict:
+    ranked = (
+        select(Message.id, func.row_number().over(partition_by=Message.conversation_id,
+                                                  order_by=Message.seq.desc()).label("rank"))
+        .where(Message.conversation_id.in_(IDS)).subquery()
+    )
+    latest = select(ranked.c.id).where(ranked.c.rank <= _limit("per_conversation"))
+    return {
+        "head": select(User.stream_position).where(User.id == VIEWER),
+        "memberships": viewer_memberships()
+        .where(ConversationMember.user_id == VIEWER, ConversationMember.left_at.is_(None))
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(_limit("conversations")),
+        "latest_messages": select(*MESSAGE_COLUMNS).where(Message.id.in_(latest))
+        .order_by(Message.conversation_id, Message.seq),
+        "connections": select(Connection.__table__).where(
+            or_(Connection.requester_id == VIEWER, Connection.addressee_id == VIEWER),
+            Connection.status != ConnectionStatus.CANCELLED),
+        "mentorships": select(Mentorship.__table__).where(
+            or_(Mentorship.mentor_id == VIEWER, Mentorship.mentee_id == VIEWER))
+        .order_by(Mentorship.updated_at.desc()).limit(_limit("mentorships")),
+        "notifications": select(Notification.__table__).where(Notification.user_id == VIEWER)
+        .order_by(Notification.created_at.desc()).limit(_limit("notifications")),
+        "entries": select(StreamChange).where(StreamChange.user_id == VIEWER,
+                                              StreamChange.position > bindparam("position"))
+        .order_by(StreamChange.position).limit(_limit("max_changes")),
+        "touched": viewer_memberships().where(ConversationMember.user_id == VIEWER,
+                                              ConversationMember.conversation_id.in_(IDS)),
+        "messages": select(*MESSAGE_COLUMNS).where(Message.id.in_(IDS)).order_by(Message.seq),
+        "connection": select(Connection.__table__).where(Connection.id.in_(IDS)).order_by(Connection.updated_at),
+        "mentorship": select(Mentorship.__table__).where(Mentorship.id.in_(IDS)).order_by(Mentorship.updated_at),
+        "notification": select(Notification.__table__).where(Notification.id.in_(IDS))
+        .order_by(Notification.created_at),
+    }
+
+
 def _snapshot(viewer_id: str) -> SyncResult:
-    head = db.session.scalar(select(User.stream_position).where(User.id == viewer_id))
-    memberships = list(db.session.scalars(
-        viewer_memberships()
-        .where(ConversationMember.user_id == viewer_id, ConversationMember.left_at.is_(None))
-        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-        .limit(SNAPSHOT_CONVERSATIONS)
-    ))
+    q, viewer = _queries(), {"viewer_id": viewer_id}
+    head = db.session.scalar(q["head"], viewer)
+    memberships = list(db.session.scalars(q["memberships"], {**viewer, "conversations": SNAPSHOT_CONVERSATIONS}))
     conversation_ids = [m.conversation_id for m in memberships]
     return SyncResult(
         next_since=_encode(viewer_id, head),
         conversations=views_for(memberships),
-        messages=_latest_messages(conversation_ids),
+        messages=_rows("latest_messages", conversation_ids, per_conversation=SNAPSHOT_MESSAGES_PER_CONVERSATION),
         read_positions=_read_positions_in(memberships),
-        connections=_rows(select(Connection.__table__).where(
-            or_(Connection.requester_id == viewer_id, Connection.addressee_id == viewer_id),
-            Connection.status != ConnectionStatus.CANCELLED)),
-        mentorships=_rows(select(Mentorship.__table__).where(
-            or_(Mentorship.mentor_id == viewer_id, Mentorship.mentee_id == viewer_id))
-            .order_by(Mentorship.updated_at.desc()).limit(SNAPSHOT_MENTORSHIPS)),
-        notifications=_rows(select(Notification.__table__).where(Notification.user_id == viewer_id)
-                            .order_by(Notification.created_at.desc()).limit(SNAPSHOT_NOTIFICATIONS)),
+        connections=list(db.session.execute(q["connections"], viewer)),
+        mentorships=list(db.session.execute(q["mentorships"], {**viewer, "mentorships": SNAPSHOT_MENTORSHIPS})),
+        notifications=list(db.session.execute(q["notifications"],
+                                              {**viewer, "notifications": SNAPSHOT_NOTIFICATIONS})),
     )
 
 
 def _changes_since(viewer_id: str, position: int) -> SyncResult:
-    entries = list(db.session.scalars(
-        select(StreamChange).where(StreamChange.user_id == viewer_id, StreamChange.position > position)
-        .order_by(StreamChange.position).limit(MAX_CHANGES)
-    ))
+    q = _queries()
+    entries = list(db.session.scalars(q["entries"], {"viewer_id": viewer_id, "position": position,
+                                                     "max_changes": MAX_CHANGES}))
     ids: dict[str, list[str]] = {}
     for entry in entries:
         ids.setdefault(entry.kind, [])
         if entry.entity_id not in ids[entry.kind]:
             ids[entry.kind].append(entry.entity_id)
-    changed_messages = _by_ids(MESSAGE_COLUMNS, Message.id, ids.get("message", []), order=Message.seq)
+    changed_messages = _rows("messages", ids.get("message", []))
     # A message or read receipt also changes its conversation's last message and unread counts.
     touched = dict.fromkeys([*ids.get("conversation", []), *(m.conversation_id for m in changed_messages),
                              *(key.split(":", 1)[0] for key in ids.get("read", []))])
-    memberships = list(db.session.scalars(viewer_memberships().where(
-        ConversationMember.user_id == viewer_id, ConversationMember.conversation_id.in_(list(touched)))))
+    memberships = list(db.session.scalars(q["touched"], {"viewer_id": viewer_id, "ids": list(touched)})) \
+        if touched else []
     return SyncResult(
         next_since=_encode(viewer_id, entries[-1].position if entries else position),
         has_more=len(entries) == MAX_CHANGES,
         messages=changed_messages,
         read_positions=_read_positions_in(memberships),
         conversations=views_for(memberships),
-        connections=_by_ids((Connection.__table__,), Connection.id, ids.get("connection", []),
-                            order=Connection.updated_at),
-        mentorships=_by_ids((Mentorship.__table__,), Mentorship.id, ids.get("mentorship", []),
-                            order=Mentorship.updated_at),
-        notifications=_by_ids((Notification.__table__,), Notification.id, ids.get("notification", []),
-                              order=Notification.created_at),
+        connections=_rows("connection", ids.get("connection", [])),
+        mentorships=_rows("mentorship", ids.get("mentorship", [])),
+        notifications=_rows("notification", ids.get("notification", [])),
     )
-
-
-def _latest_messages(conversation_ids: list[str]) -> list[Any]:
-    if not conversation_ids:
-        return []
-    ranked = (
-        select(Message.id, func.row_number().over(partition_by=Message.conversation_id,
-                                                  order_by=Message.seq.desc()).label("rank"))
-        .where(Message.conversation_id.in_(conversation_ids)).subquery()
-    )
-    wanted = select(ranked.c.id).where(ranked.c.rank <= SNAPSHOT_MESSAGES_PER_CONVERSATION)
-    return _rows(select(*MESSAGE_COLUMNS).where(Message.id.in_(wanted)).order_by(Message.conversation_id, Message.seq))
 
 
 def _read_positions_in(memberships: list[ConversationMember]) -> list[ConversationMember]:
@@ -121,14 +145,9 @@ def _read_positions_in(memberships: list[ConversationMember]) -> list[Conversati
     return [member for m in memberships for member in m.conversation.members if member.left_at is None]
 
 
-def _by_ids(columns, id_column, ids: list[str], *, order) -> list[Any]:
-    if not ids:
-        return []
-    return _rows(select(*columns).where(id_column.in_(ids)).order_by(order))
-
-
-def _rows(stmt) -> list[Any]:
-    return list(db.session.execute(stmt))
+def _rows(query: str, ids: list[str], **params) -> list[Any]:
+    """Rows of one of the queries above for these ids (none asked, none read)."""
+    return list(db.session.execute(_queries()[query], {"ids": ids, **params})) if ids else []
 
 
 def _begin_snapshot() -> None:
