@@ -786,7 +786,7 @@ def find_problems(db_url: str, phones: Phones, chaos: Chaos, outbox: dict[str, i
 def format_report(r: Report, soak: bool) -> str:
     kills = [f"{o.instance} at {o.killed_at - r.t0:.1f}s (back after "
              f"{(o.ready_at - o.killed_at) if o.ready_at else float('nan'):.1f}s)" for o in r.outages]
-    kills += [f"{name} at {at - r.t0:.1f}s ({stranded} outbox rows left claimed, sent again after the lease)"
+    kills += [f"{name} at {at - r.t0:.1f}s ({stranded} outbox rows claimed before the kill and still unsettled 5 s later, left for the lease to run out)"
               for (name, at), stranded in zip(r.worker_kills, r.stranded)]
     lines = [
         f"Fault test ({'soak' if soak else 'bounded'}), revision {r.revision}: {r.duration:.0f}s of load, "
