@@ -786,8 +786,8 @@ def find_problems(db_url: str, phones: Phones, chaos: Chaos, outbox: dict[str, i
 def format_report(r: Report, soak: bool) -> str:
     kills = [f"{o.instance} at {o.killed_at - r.t0:.1f}s (back after "
              f"{(o.ready_at - o.killed_at) if o.ready_at else float('nan'):.1f}s)" for o in r.outages]
-    kills += [f"{name} at {at - r.t0:.1f}s ({stranded} outbox rows claimed before the kill and still unsettled 5 s later, left for the lease to run out)"
-              for (name, at), stranded in zip(r.worker_kills, r.stranded)]
+    kills += [f"{name} at {at - r.t0:.1f}s ({stranded} outbox rows claimed before the kill and still unsettled "
+              f"5 s later, left for the lease to run out)" for (name, at), stranded in zip(r.worker_kills, r.stranded)]
     lines = [
         f"Fault test ({'soak' if soak else 'bounded'}), revision {r.revision}: {r.duration:.0f}s of load, "
         f"{r.seconds:.0f}s in all; machine load average at the end {r.load_average[0]:.1f} on "
@@ -810,8 +810,8 @@ def format_report(r: Report, soak: bool) -> str:
               for row in r.latency]
     if r.memory:
         names = [k for k in r.memory[0] if k != "t"]
-        lines += ["", "Resident memory (MB; for an API process its gunicorn worker; a restarted process starts afresh):", "",
-                  "| at | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
+        lines += ["", "Resident memory (MB; for an API process its gunicorn worker; a restarted process starts "
+                      "afresh):", "", "| at | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
         lines += ["| " + f"{s['t']:.0f} s | " + " | ".join(f"{s[n]:.0f}" for n in names) + " |" for s in r.memory]
         steady = [n for n in names if n not in r.restarted]
         if len(r.memory) >= 3 and steady:   # from the second sample: the first still includes warm-up
