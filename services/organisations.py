@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -30,12 +30,14 @@ def members_in_scope(staff: User) -> Select | None:
     """Whom a staff member may look after: None means everyone; otherwise a SELECT of user ids.
 
     The ids are the members (any role) of the organisations where `staff` is a moderator; for
-    someone who is not staff at all that is usually nothing. Use it as `column.in_(scope)`.
+    someone without the moderator role (even if an organisation still lists them as its
+    moderator) it is nobody. Use it as `column.in_(scope)`.
     """
     if is_global_staff(staff):
         return None
     moderated = select(OrganisationMember.organisation_id).where(
-        OrganisationMember.user_id == staff.id, OrganisationMember.role == MembershipRole.MODERATOR)
+        OrganisationMember.user_id == staff.id, OrganisationMember.role == MembershipRole.MODERATOR,
+        true() if staff.has_role(Role.MODERATOR) else false())
     return select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(moderated))
 
 

@@ -79,3 +79,11 @@ def test_someone_who_is_not_staff_is_never_global_and_sees_nobody(app, people):
         assert not organisations.is_global_staff(patient)
         assert list(db.session.scalars(organisations.members_in_scope(patient))) == []
         assert db.session.scalar(select(Organisation.id).where(Organisation.name == "D"))
+
+
+def test_someone_listed_as_an_organisations_moderator_without_the_role_sees_nobody(app, people):
+    ids = people.make().id, people.make().id
+    with app.app_context():
+        former, member = _users(*ids)
+        _org("E", (former, MembershipRole.MODERATOR), (member, MembershipRole.MEMBER))
+        assert list(db.session.scalars(organisations.members_in_scope(former))) == []
