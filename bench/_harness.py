@@ -328,13 +328,21 @@ def print_table(results: list[Result]) -> None:
 
 DOC_INTRO = """# Performance
 
-Load benchmarks for the Peerless API, produced by `make bench` (`bench/run_all.py`); each benchmark
-can also run on its own, e.g. `.venv/bin/python bench/messaging.py [--quick]`.
+Load benchmarks for the Peerless API, produced by `make bench` (`bench/run_all.py`: messaging with
+conversation lists and `/sync`, matching at 100,000 patients, the push outbox drain); each benchmark can
+also run on its own, e.g. `.venv/bin/python bench/messaging.py [--quick]`. Every benchmark measures
+SQLite (the embedded default) and, when the PostgreSQL and Redis servers of `.ci/services.sh` answer
+(127.0.0.1:54329 and :6390, or `BENCH_PG_URL` / `BENCH_REDIS_URL`), PostgreSQL with Redis too, each
+in databases of its own that it drops at the end. A full `make bench` takes about 10–15 minutes on a
+quiet 2-core machine; `make bench BENCH_ARGS=--quick` (2 s measurements, 20,000 patients, 2,000
+notifications) about 5. Benchmarks never run in CI or under pytest.
 
 **How to read these figures.** The machine has 2 cores, shared with other work and noisy: absolute
 requests/s move from run to run. Each benchmark therefore also serves a bare Flask "hello" route
 (`bench/bare_app.py`) with the same gunicorn settings in the same run, and reports ratios to it
-(throughput, and server CPU per request, which holds up better than requests/s on a shared machine).
+(throughput, and server CPU per request, which holds up better than requests/s on a shared machine);
+the messaging benchmark also measures the raw insert rate of the same database engine (one row per
+transaction through the bare driver) and the outbox benchmark the raw request rate of the fake FCM.
 Throughput comes from `wrk` with Lua scripts (`bench/wrk/`), not from a Python client, which would
 measure itself (STACK.md §8). Server CPU ms/request is utime+stime of the gunicorn master and workers
 (from `/proc/<pid>/stat`) over the run, divided by the requests served. Everything listens on

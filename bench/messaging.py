@@ -380,7 +380,7 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
     duration = 2.0 if quick else 8.0
     warmup = 1.0
     wrk = h.ensure_wrk()
-    started = time.monotonic()
+    started, load_start = time.monotonic(), os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="peerless-bench-"))
     measured = []
     try:
@@ -415,7 +415,8 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
         f"Run {now:%Y-%m-%d %H:%M} UTC, {'**quick mode**, ' if quick else ''}{duration:g} s per measurement after a "
         f"{warmup:g} s warm-up per endpoint; revision `{h.git_revision()}`; Python {platform.python_version()}; "
         f"{wrk_version}; whole run {elapsed:.0f} s; machine load (1-minute average, 2 cores) "
-        f"{os.getloadavg()[0]:.1f} at the end.",
+        f"{load_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (other work shares the cores: the "
+        "raw insert rate and the seeding time show how much).",
         "",
         f"- Served by `gunicorn {' '.join(arg for arg in h.GUNICORN_ARGS if arg not in ('--log-level', 'warning'))}` "
         "on 127.0.0.1, for the app and for the bare route alike; wrk with 1 thread at concurrency 1, 2 threads "
