@@ -334,8 +334,9 @@ also run on its own, e.g. `.venv/bin/python bench/messaging.py [--quick]`. Every
 SQLite (the embedded default) and, when the PostgreSQL and Redis servers of `.ci/services.sh` answer
 (127.0.0.1:54329 and :6390, or `BENCH_PG_URL` / `BENCH_REDIS_URL`), PostgreSQL with Redis too, each
 in databases of its own that it drops at the end. A full `make bench` takes about 10–15 minutes on a
-quiet 2-core machine; `make bench BENCH_ARGS=--quick` (2 s measurements, 20,000 patients, 2,000
-notifications) about 5. Benchmarks never run in CI or under pytest.
+quiet 2-core machine (19 minutes at a load average of 10–25); `make bench BENCH_ARGS=--quick` (2 s
+measurements, 20,000 patients, 2,000 notifications) about 5 (6 at a load average of 5–10). Benchmarks
+never run in CI or under pytest.
 
 **How to read these figures.** The machine has 2 cores, shared with other work and noisy: absolute
 requests/s move from run to run. Each benchmark therefore also serves a bare Flask "hello" route
