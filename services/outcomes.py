@@ -13,7 +13,7 @@ from statistics import fmean, median
 from xml.sax.saxutils import escape
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, true
 
 from models import (
     CheckIn, Conversation, ConversationKind, ConversationMember, MembershipRole, MentorProfile, Mentorship,
@@ -205,7 +205,7 @@ def programme_metrics(staff: User, *, organisation_id: str | None = None, since:
     scope, members = _scope(staff, organisation_id)
     _check_window(since, until)
     min_cell = current_app.config["OUTCOMES_MIN_CELL"]
-    requested = and_(*_window(Mentorship.created_at, since, until),
+    requested = and_(true(), *_window(Mentorship.created_at, since, until),
                      *([Mentorship.mentee_id.in_(members)] if members is not None else []))
     figures, hidden = _request_figures(requested, min_cell)
     load = _mentor_load(members, min_cell)

@@ -72,7 +72,10 @@ class UTCDateTime(fields.DateTime):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             raise ValidationError("Give a time zone, e.g. a trailing Z for UTC.")
-        return parsed.astimezone(timezone.utc)
+        try:
+            return parsed.astimezone(timezone.utc)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is a valid ISO string but no UTC datetime
+            raise ValidationError("Not a representable time.") from None
 
 
 def Id(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class

@@ -88,6 +88,12 @@ def test_a_window_is_applied_and_must_be_ordered(client, app, staff):
     assert_problem(client.get(f"{API}/moderation/outcomes", query_string=backwards, headers=staff.headers), 422)
 
 
+@pytest.mark.parametrize("edge", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"])
+def test_a_time_with_no_utc_equivalent_is_422(client, staff, edge):
+    response = client.get(f"{API}/moderation/programme-metrics", query_string={"until": edge}, headers=staff.headers)
+    assert_problem(response, 422)
+
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_patients_are_refused(client, people, path):
     assert_problem(client.get(API + path, headers=people.make().headers), 403)
