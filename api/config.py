@@ -62,6 +62,9 @@ class Config:
     # Drain the push outbox on a thread of this process (`make run`); production runs `flask push-worker`.
     PUSH_WORKER_IN_PROCESS = os.environ.get("PUSH_WORKER_IN_PROCESS", "false").lower() == "true"
     PUSH_MAX_ATTEMPTS = _env_int("PUSH_MAX_ATTEMPTS", 8)
+    PUSH_BATCH_SIZE = _env_int("PUSH_BATCH_SIZE", 500)       # rows one claim takes
+    PUSH_LEASE_SECONDS = _env_int("PUSH_LEASE_SECONDS", 120)  # a dead worker's rows wait this long
+    PUSH_SETTLE_EVERY = _env_int("PUSH_SETTLE_EVERY", 50)     # rows sent between two records of results
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS") or None
 
     # {"US": [{"name": "...", "phone": "988"}], ...}: replaces the built-in helplines for a country.

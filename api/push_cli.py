@@ -9,13 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.push_gateway import build_gateway
-from services.push_worker import PushWorker, RetryPolicy, dead_letters, requeue_dead_letters, run_forever
+from services.push_worker import dead_letters, requeue_dead_letters, run_forever, worker_for
 from services.scheduled import run_scheduled
-
-
-def make_worker(app) -> PushWorker:
-    return PushWorker(build_gateway(app.config), retry=RetryPolicy(max_attempts=app.config["PUSH_MAX_ATTEMPTS"]))
 
 
 @click.command("push-worker")
@@ -29,7 +24,7 @@ def push_worker(once: bool, interval: float, use_rq: bool) -> None:
     if use_rq:
         _run_rq(app)
         return
-    worker = make_worker(app)
+    worker = worker_for(app.config)
     if once:
         stats = worker.drain()
         click.echo(f"sent {stats.sent}, retried {stats.retried}, dead {stats.dead}, messages {stats.messages}")
@@ -80,7 +75,7 @@ class InProcessWorker(threading.Thread):
 
     def run(self) -> None:
         with self.app.app_context():
-            run_forever(make_worker(self.app), interval=1.0, stop=self.stopping, every_minute=run_scheduled)
+            run_forever(worker_for(self.app.config), interval=1.0, stop=self.stopping, every_minute=run_scheduled)
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()

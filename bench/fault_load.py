@@ -66,7 +66,7 @@ MAX_ATTEMPTS = 6             # per message: the first try plus retries alternati
 REQUEST_TIMEOUT = 20.0       # a healthy process slower than this fails the test, even on a busy machine
 REPLAY_PROBABILITY = 0.05    # resend a message that already succeeded
 FCM_LATENCY = 0.1            # seconds the fake FCM takes to answer a send
-LEASE_SECONDS = 120          # PushWorker's default lease (a test checks): a killed worker's rows wait this long
+LEASE_SECONDS = 30           # the workers' PUSH_LEASE_SECONDS (production: 120): a killed worker's rows wait this long
 WORDS = ("morning", "tired", "walk", "garden", "tea", "rain", "better", "appointment", "sleep", "coffee",
          "music", "friend", "slowly", "today", "weekend", "kind", "laugh", "quiet", "book", "sunny")
 
@@ -231,7 +231,7 @@ def gunicorn_command(port: int) -> list[str]:
     """The deployment's gunicorn config when it exists (issue 9), else one gthread worker per process."""
     base = [str(h.GUNICORN), "-b", f"127.0.0.1:{port}"]
     if (h.ROOT / "api" / "gunicorn_config.py").exists():
-        return [*base, "-c", "python:api.gunicorn_config", "wsgi:app"]
+        return [*base, "-c", str(h.ROOT / "api" / "gunicorn_config.py"), "wsgi:app"]
     return [*base, "-w", "1", "-k", "gthread", "--threads", "32", "--log-level", "warning", "wsgi:app"]
 
 
@@ -736,11 +736,15 @@ def start_apis(env: dict[str, str], run_dir: Path, procs: list[Proc]) -> dict[st
     return apis
 
 
-def start_workers(env: dict[str, str], run_dir: Path, fcm_port: int, procs: list[Proc]) -> dict[str, Proc]:
+def push_workers(env: dict[str, str], run_dir: Path, fcm_port: int) -> dict[str, Proc]:
     worker_env = {**env, "FIREBASE_CREDENTIALS": str(run_dir / "service-account.json"),
-                  "FCM_ENDPOINT": f"http://127.0.0.1:{fcm_port}"}
-    workers = {name: Proc(name, [str(h.FLASK), "--app", "wsgi", "push-worker", "--interval", "0.5"],
-                          worker_env, run_dir) for name in ("worker-1", "worker-2")}
+                  "FCM_ENDPOINT": f"http://127.0.0.1:{fcm_port}", "PUSH_LEASE_SECONDS": str(LEASE_SECONDS)}
+    return {name: Proc(name, [str(h.FLASK), "--app", "wsgi", "push-worker", "--interval", "0.5"], worker_env, run_dir)
+            for name in ("worker-1", "worker-2")}
+
+
+def start_workers(env: dict[str, str], run_dir: Path, fcm_port: int, procs: list[Proc]) -> dict[str, Proc]:
+    workers = push_workers(env, run_dir, fcm_port)
     procs += [w.start() for w in workers.values()]
     return workers
 

@@ -124,7 +124,9 @@ def _first_and_latest(members: Select | None, since, until) -> dict[str, list[_P
     ).where(*_window(CheckIn.created_at, since, until))
     if members is not None:
         ranked = ranked.where(CheckIn.user_id.in_(members))
-    r = ranked.subquery()
+    # Someone who withdrew consent to health-data processing (or was erased) leaves the figures too.
+    withdrawn = select(User.id).where(or_(User.health_consent_withdrawn_at.isnot(None), User.erased_at.isnot(None)))
+    r = ranked.where(CheckIn.user_id.not_in(withdrawn)).subquery()
     # Whether the person had support is asked once per pair, on the first check-in's row.
     supported = case((r.c.position == 1, _peer_support(r)), else_=False)
     rows = db.session.execute(

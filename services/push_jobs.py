@@ -35,13 +35,11 @@ def nudge() -> None:
 def drain_job() -> dict:
     """RQ job: drain what is due, then schedule a follow-up for the earliest pending retry."""
     from api import create_app
-    from services.push_gateway import build_gateway
-    from services.push_worker import PushWorker, RetryPolicy, next_due_at
+    from services.push_worker import next_due_at, worker_for
 
     app = _app_for_jobs(create_app)
     with app.app_context():
-        worker = PushWorker(build_gateway(app.config), retry=RetryPolicy(max_attempts=app.config["PUSH_MAX_ATTEMPTS"]))
-        stats = worker.drain()
+        stats = worker_for(app.config).drain()
         due = next_due_at()
         if due is not None:
             schedule_follow_up(redis_client(app.config.get("REDIS_URL")), due)

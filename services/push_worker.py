@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from sqlalchemy import delete, func, or_, select
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
 from services import notifications, presence
 from services.quiet_hours import is_quiet
-from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
+from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult, build_gateway
 
 log = logging.getLogger("peerless.push")
 
@@ -27,6 +28,7 @@ LOCK_SCREEN_TEXT = {
     "message": ("Peerless", "New message"),
     "connection_request": ("Peerless", "Someone would like to connect with you"),
     "connection_accepted": ("Peerless", "Your connection request was accepted"),
+    "check_in_reminder": ("Peerless", "Time for your check-in"),
 }
 DEFAULT_TEXT = ("Peerless", "You have a new notification")
 PREVIEW_LENGTH = 120
@@ -69,29 +71,36 @@ class _Claim:
 
 class PushWorker:
     def __init__(self, gateway: PushGateway, *, batch_size: int = 500, lease_seconds: int = 120,
-                 retry: RetryPolicy | None = None):
+                 settle_every: int = 50, retry: RetryPolicy | None = None):
         self.gateway = gateway
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
+        # Results are recorded after every `settle_every` rows: a worker killed mid-batch leaves at most
+        # that many rows sent-but-unrecorded (sent again after the lease) instead of the whole batch.
+        self.settle_every = settle_every
         self.retry = retry or RetryPolicy()
         self._dead_at_claim = 0
 
     def drain_once(self, stop=None) -> DrainStats:
-        """Claim one batch of due rows, send them, record the results. If `stop` (a threading.Event)
-        is set before sending starts, the batch is released instead; once sending, it is finished."""
+        """Claim one batch of due rows, then send and record them `settle_every` rows at a time. If `stop`
+        (a threading.Event) is set, the rows not yet sending are released; a chunk being sent is finished."""
         claims = self._claim()
         stats = DrainStats(claimed=len(claims), dead=self._dead_at_claim)
         if not claims:
             return stats
         self._plan(claims)
-        if stop is not None and stop.is_set():
-            stats.released = self._release(claims)
-            return stats
+        for start in range(0, len(claims), self.settle_every):
+            if stop is not None and stop.is_set():
+                stats.released = self._release(claims[start:])
+                break
+            self._send_and_record(claims[start:start + self.settle_every], stats)
+        return stats
+
+    def _send_and_record(self, claims: list[_Claim], stats: DrainStats) -> None:
         sends = [(claim, device_id, message) for claim in claims for device_id, message in claim.sends]
         results = self.gateway.send([message for _, _, message in sends]) if sends else []
-        stats.messages = len(sends)
+        stats.messages += len(sends)
         self._record(claims, sends, results, stats)
-        return stats
 
     def drain(self, max_batches: int = 1000) -> DrainStats:
         """Drain until nothing is due (bounded)."""
@@ -247,6 +256,13 @@ def _collapse_key(notification: Notification) -> str:
 
 def _shorten(text: str) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[:PREVIEW_LENGTH - 1] + "…"
+
+
+def worker_for(config: Mapping) -> PushWorker:
+    """The worker every runner uses (CLI loop, RQ job, in-process thread), tuned by PUSH_* settings."""
+    return PushWorker(build_gateway(config), batch_size=config["PUSH_BATCH_SIZE"],
+                      lease_seconds=config["PUSH_LEASE_SECONDS"], settle_every=config["PUSH_SETTLE_EVERY"],
+                      retry=RetryPolicy(max_attempts=config["PUSH_MAX_ATTEMPTS"]))
 
 
 def dead_letters(limit: int = 100) -> list[PushOutbox]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import importlib.util
-import inspect
 import sys
 from pathlib import Path
 
@@ -120,12 +119,11 @@ def test_percentile_is_nearest_rank(fl):
     assert fl.percentile([7.0], 99) == 7.0
 
 
-def test_the_fault_test_waits_for_the_push_workers_real_lease():
+def test_the_fault_test_gives_its_push_workers_the_lease_it_waits_for(tmp_path):
     # It bounds its wait for the outbox by the lease a killed worker's rows are held for.
-    from services.push_worker import PushWorker
-
-    lease = inspect.signature(PushWorker).parameters["lease_seconds"].default
-    assert load("fault_load").LEASE_SECONDS == lease
+    fault_load = load("fault_load")
+    workers = fault_load.push_workers({}, tmp_path, 1)
+    assert {w.env["PUSH_LEASE_SECONDS"] for w in workers.values()} == {str(fault_load.LEASE_SECONDS)}
 
 
 def test_the_fault_test_is_not_picked_up_as_a_benchmark():

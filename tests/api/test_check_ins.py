@@ -423,6 +423,7 @@ def test_the_lock_screen_shows_nothing_about_check_ins_or_health(app, client, pe
     [message] = gateway.sent
     shown = " ".join([message.title, message.body, *message.data.keys(), *message.data.values()]).lower()
     assert message.data["type"] == "check_in_reminder"
+    assert message.body == "Time for your check-in"
     for health_word in ("phq", "gad", "ucla", "ons4", "depress", "anxi", "lonel", "score"):
         assert health_word not in shown
 

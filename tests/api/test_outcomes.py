@@ -73,6 +73,14 @@ def test_outcomes_are_aggregates_with_scope_and_cell_size(client, app, staff):
     assert not any(person_id in response.get_data(as_text=True) for person_id in ids)
 
 
+def test_people_who_withdrew_health_consent_leave_the_figures(client, app, staff):
+    ids = with_totals(app, [(8, 5)] * 10)
+    with app.app_context():
+        db.session.get(User, ids[0]).health_consent_withdrawn_at = T0
+        db.session.commit()
+    assert ucla_all(client.get(f"{API}/moderation/outcomes", headers=staff.headers).json)["suppressed"]
+
+
 def test_groups_under_ten_show_no_figures(client, app, staff):
     with_totals(app, [(8, 5)] * 9)
     assert ucla_all(client.get(f"{API}/moderation/outcomes", headers=staff.headers).json) == {

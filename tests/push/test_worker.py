@@ -348,6 +348,30 @@ def test_rows_claimed_by_a_worker_that_died_are_taken_over_after_the_lease(app, 
     assert fcm.tokens == ["bea-phone"]
 
 
+class DiesOnSecondSend:
+    def __init__(self, gateway):
+        self.gateway, self.calls = gateway, 0
+
+    def send(self, messages):
+        self.calls += 1
+        if self.calls == 2:
+            raise KilledWorker
+        return self.gateway.send(messages)
+
+
+def test_results_are_recorded_every_few_rows_so_a_dead_worker_strands_only_the_chunk_in_flight(
+        app, client, fcm, quiet_pair):
+    ada, bea, conversation_id = quiet_pair
+    for n in range(5):
+        send(client, ada, conversation_id, f"m{n}")
+    with app.app_context(), pytest.raises(KilledWorker):
+        PushWorker(DiesOnSecondSend(fcm.gateway), settle_every=2).drain_once()
+    pending = [r for r in outbox(app, bea.id) if r.status == OutboxStatus.PENDING]
+    # The first two rows were sent and recorded before the worker died: they will never be sent twice.
+    assert len(pending) == 3 and all(r.claimed_until > utcnow() for r in pending)
+    assert len(fcm.messages) == 2
+
+
 def test_a_claim_without_a_send_is_released_by_the_lease(app, client, fcm, quiet_pair):
     ada, bea, conversation_id = quiet_pair
     for n in range(3):
