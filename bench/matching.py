@@ -197,20 +197,6 @@ def variant_path(variant: str, seeker: dict) -> str:
 
 # ---------------------------------------------------------------- measuring
 
-class PgCpu:
-    """CPU of the PostgreSQL backends serving the app's connections, read from /proc."""
-
-    def __init__(self, dbname: str | None):
-        self.dbname = dbname
-
-    def ticks(self) -> dict[int, int]:
-        return s.proc_ticks(s.pg_backend_pids(self.dbname)) if self.dbname else {}
-
-    @staticmethod
-    def ms(before: dict[int, int], after: dict[int, int]) -> float:
-        return sum(t - before.get(pid, 0) for pid, t in after.items()) * 1000 / h.CLK_TCK
-
-
 def python_pass(server: h.Server, tokens: dict, seekers: list[dict]) -> dict:
     """Every (seeker, variant) once at concurrency 1 on a keep-alive connection: statuses, sizes, latency."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -376,7 +362,7 @@ def measure_engine(label: str, url: str, pg_name: str | None, tmp: Path, *, pati
     engine.dispose()
 
     results: list[h.Result] = []
-    pg = PgCpu(pg_name)
+    pg = s.PgCpu(pg_name)
     server = h.Server(f"app-{label}", "wsgi:app", chdir=h.ROOT, env=env, log_path=tmp / f"app-{label}.log",
                       ready_path="/healthz")
     load_before = os.getloadavg()[0]
@@ -399,7 +385,7 @@ def measure_engine(label: str, url: str, pg_name: str | None, tmp: Path, *, pati
                 r = h.run_wrk(wrk, url=server.base_url, script="rotate.lua", args=[str(mixed)], concurrency=c,
                               duration=duration, label=f"{label}: GET /matches, all four kinds", server=server)
                 r.baseline = bare_result
-                r.pg_cpu_ms = PgCpu.ms(before_pg, pg.ticks())
+                r.pg_cpu_ms = s.PgCpu.ms(before_pg, pg.ticks())
                 results.append(r)
                 print(f"{r.label:<46} c={c} {r.requests:>6} req {r.rps:>6.0f}/s p50 {r.p50_ms:6.1f} "
                       f"p95 {r.p95_ms:6.1f} p99 {r.p99_ms:6.1f} ms; app CPU {r.cpu_ms_per_request:.1f} ms/req"

@@ -197,20 +197,6 @@ def rss_mb(server: h.Server) -> dict[str, float]:
     return out
 
 
-class PgCpu:
-    """CPU of the PostgreSQL backends serving the benchmark database's connections, read from /proc."""
-
-    def __init__(self, dbname: str | None):
-        self.dbname = dbname
-
-    def ticks(self) -> dict[int, int]:
-        return s.proc_ticks(s.pg_backend_pids(self.dbname)) if self.dbname else {}
-
-    @staticmethod
-    def ms(before: dict[int, int], after: dict[int, int]) -> float:
-        return sum(t - before.get(pid, 0) for pid, t in after.items()) * 1000 / h.CLK_TCK
-
-
 # ---------------------------------------------------------------- one engine
 
 def measure_engine(engine: dict, tmp: Path, wrk: str, duration: float, warmup: float) -> dict:
@@ -222,7 +208,7 @@ def measure_engine(engine: dict, tmp: Path, wrk: str, duration: float, warmup: f
                    log_path=tmp / f"app-{engine['key']}.log", ready_path="/healthz")
     bare_env = {k: v for k, v in os.environ.items() if k != "FLASK_DEBUG"}
     bare = h.Server("bare", "bare_app:app", chdir=h.BENCH_DIR, env=bare_env, log_path=tmp / "bare.log")
-    pg = PgCpu(engine.get("pg_name"))
+    pg = s.PgCpu(engine.get("pg_name"))
     with app, bare:
         app.start()
         bare.start()
@@ -249,7 +235,7 @@ def measure_engine(engine: dict, tmp: Path, wrk: str, duration: float, warmup: f
             before = pg.ticks() if server is app else {}
             result = h.run_wrk(wrk, url=url, script=script, args=args, concurrency=concurrency,
                                duration=seconds, label=label_, server=server, expected_status=expected)
-            result.db_cpu_ms = PgCpu.ms(before, pg.ticks()) if server is app and pg.dbname else None
+            result.db_cpu_ms = s.PgCpu.ms(before, pg.ticks()) if server is app and pg.dbname else None
             return result
 
         # Warm-up (not reported): imports, caches, connection pools and pages settle first.

@@ -129,6 +129,20 @@ def proc_ticks(pids: list[int]) -> dict[int, int]:
     return out
 
 
+class PgCpu:
+    """CPU of the PostgreSQL backends serving a database's connections, read from /proc."""
+
+    def __init__(self, dbname: str | None):
+        self.dbname = dbname
+
+    def ticks(self) -> dict[int, int]:
+        return proc_ticks(pg_backend_pids(self.dbname)) if self.dbname else {}
+
+    @staticmethod
+    def ms(before: dict[int, int], after: dict[int, int]) -> float:
+        return sum(t - before.get(pid, 0) for pid, t in after.items()) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------- tokens
 
 def mint_tokens(engine, secret: str, user_ids: list[str], hours: int = 3) -> dict[str, str]:
