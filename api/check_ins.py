@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.check_ins import (
     CheckInCreateSchema, CheckInPageSchema, CheckInQuerySchema, CheckInSchema, InstrumentListSchema,
     ReminderSchema, ReminderUpdateSchema,
@@ -21,6 +22,7 @@ def list_instruments():
 
 @blp.post("/check-ins")
 @jwt_required()
+@per_user_and_ip("CHECK_IN_RATE_LIMIT")
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInSchema)
 @blp.alt_response(403, description="Health-data consent is withdrawn (code health_consent_withdrawn)")

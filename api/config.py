@@ -53,6 +53,8 @@ class Config:
     # Redeeming referral codes: enough for a few typos, far too few to guess a code (docs/decisions.md).
     REFERRAL_RATE_LIMIT = os.environ.get("REFERRAL_RATE_LIMIT", "10 per hour; 30 per day")
     REFERRAL_RATE_LIMIT_PER_IP = os.environ.get("REFERRAL_RATE_LIMIT_PER_IP", "100 per hour")
+    CHECK_IN_RATE_LIMIT = os.environ.get("CHECK_IN_RATE_LIMIT", "20 per hour")
+    CHECK_IN_RATE_LIMIT_PER_IP = os.environ.get("CHECK_IN_RATE_LIMIT_PER_IP", "200 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
@@ -115,6 +117,7 @@ class TestConfig(Config):
     REQUEST_RATE_LIMIT = REQUEST_RATE_LIMIT_PER_IP = "10000 per minute"
     REPORT_RATE_LIMIT = REPORT_RATE_LIMIT_PER_IP = "10000 per minute"
     REFERRAL_RATE_LIMIT = REFERRAL_RATE_LIMIT_PER_IP = "10000 per minute"
+    CHECK_IN_RATE_LIMIT = CHECK_IN_RATE_LIMIT_PER_IP = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

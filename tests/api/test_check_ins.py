@@ -14,7 +14,8 @@ from services import scheduled
 from services.push_gateway import Outcome, PushMessage, SendResult
 from services.push_worker import PushWorker
 from services.scheduled import run_scheduled
-from tests.conftest import assert_problem
+from api.extensions import limiter
+from tests.conftest import PersonFactory, assert_problem
 from tests.mentoring_helpers import DIABETES_T1, condition_id, inbox, make_mentor, set_conditions
 
 API = "/api/v1"
@@ -474,3 +475,13 @@ def test_erasure_deletes_check_ins_and_reminders(app, client, people):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
         assert db.session.get(CheckInReminder, person.id) is None
+
+
+def test_answering_is_rate_limited_per_person_and_nothing_is_saved_past_the_limit(make_app):
+    limited = make_app(CHECK_IN_RATE_LIMIT="2 per minute")
+    with limited.app_context():
+        limiter.reset()
+    client = limited.test_client()
+    person = PersonFactory(limited).make()
+    assert [check_in(client, person).status_code for _ in range(3)] == [201, 201, 429]
+    assert len(history(client, person).json["items"]) == 2
