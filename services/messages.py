@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import audit, blocks, changes, mentorships, message_safety
+from services import audit, blocks, changes, mentorships, message_safety, organisations
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -108,7 +108,7 @@ def edit_message(editor: User, message_id: str, *, body: str) -> Message:
 def delete_message(actor: User, message_id: str) -> None:
     """Replace a message by a tombstone: the sender's choice, or a moderator's."""
     message = _access_message(actor, message_id)
-    if message.sender_id != actor.id and not actor.is_staff:
+    if message.sender_id != actor.id and not _moderates(actor, message):
         raise PermissionDeniedError("Only the sender or a moderator can delete a message.")
     if message.deleted:
         return
@@ -130,11 +130,16 @@ def _record_update(message: Message) -> None:
     changes.record(Change(member_ids(conversation), "message", message.id, event="message.updated", entity=message))
 
 
+def _moderates(actor: User, message: Message) -> bool:
+    """Staff act on a message when its sender is in their scope (all of it for network-wide staff)."""
+    return actor.is_staff and organisations.covers(actor, message.sender_id)
+
+
 def _access_message(viewer: User, message_id: str) -> Message:
     message = db.session.get(Message, message_id)
     if message is None:
         raise NotFoundError("Message not found.")
-    if viewer.is_staff:
+    if _moderates(viewer, message):
         return message
     try:
         access_conversation(viewer, message.conversation_id)

@@ -81,6 +81,11 @@ def resolve(moderator: User, report_id: str, *, action: str, note: str | None = 
     found = _get(moderator, report_id)
     if found.status == ReportStatus.RESOLVED:
         raise ConflictError("This report is already resolved.")
+    if action != "dismiss" and not organisations.covers(moderator, found.target_user_id):
+        # A report is in scope by its reporter too, but acting on a person needs that person in scope:
+        # otherwise a moderator could report anyone on the network and then suspend them.
+        raise PermissionDeniedError("Only a moderator of the reported person's programme can act on them; "
+                                    "you can dismiss this report.")
     _ACTIONS[action](moderator, found, note)
     found.status, found.action, found.resolution_note = ReportStatus.RESOLVED, action, note
     found.resolved_by, found.resolved_at = moderator.id, utcnow()

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, exists, false, func, or_, select, true, update
+from sqlalchemy import Select, delete, exists, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from models import MembershipRole, Organisation, OrganisationMember, ReferralCode, Role, User, db, utcnow
+from models import MembershipRole, Organisation, OrganisationMember, ReferralCode, Role, User, UserRole, db, utcnow
 from services import audit
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -22,8 +22,12 @@ def is_global_staff(staff: User) -> bool:
         return True
     if not staff.has_role(Role.MODERATOR):
         return False
-    return not db.session.scalar(select(exists().where(
-        OrganisationMember.user_id == staff.id, OrganisationMember.role == MembershipRole.MODERATOR)))
+    return not _moderates_any(staff.id)
+
+
+def _moderates_any(user_id: str) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        OrganisationMember.user_id == user_id, OrganisationMember.role == MembershipRole.MODERATOR))))
 
 
 def members_in_scope(staff: User) -> Select | None:
@@ -223,8 +227,13 @@ def remove_moderator(admin: User, organisation_id: str, user_id: str) -> None:
         membership.role = MembershipRole.MEMBER
     else:
         db.session.delete(membership)
+    db.session.flush()
     audit.record(admin.id, "organisation.moderator_removed", target_type="user", target_id=user_id,
                  organisation_id=organisation.id)
+    if not _moderates_any(user_id):
+        # A moderator of no organisation is network-wide: losing the last one must not widen their scope.
+        db.session.execute(delete(UserRole).where(UserRole.user_id == user_id, UserRole.role == Role.MODERATOR))
+        audit.record(admin.id, "user.role_removed", target_type="user", target_id=user_id, role=Role.MODERATOR)
     db.session.commit()
 
 
@@ -311,6 +320,9 @@ def leave(user: User, organisation_id: str) -> None:
     membership = _membership(user.id, organisation_id)
     if membership is None:
         raise NotFoundError("Organisation not found.")
+    if membership.role == MembershipRole.MODERATOR:
+        # Leaving their last organisation would make a moderator network-wide: only an admin changes that.
+        raise PermissionDeniedError("Moderators are removed from an organisation by an admin.")
     db.session.delete(membership)
     db.session.flush()
     if user.matching_scope == "programme" and not organisation_ids(user.id):

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
-from services import notifications, presence
+from services import notifications, presence, push_gateway
 from services.quiet_hours import is_quiet
-from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult, build_gateway
+from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
 
 log = logging.getLogger("peerless.push")
 
@@ -93,8 +93,28 @@ class PushWorker:
             if stop is not None and stop.is_set():
                 stats.released = self._release(claims[start:])
                 break
+            if start:
+                claims[start:] = self._renew(claims[start:])
+                if len(claims) <= start:
+                    break
             self._send_and_record(claims[start:start + self.settle_every], stats)
         return stats
+
+    def _renew(self, claims: list[_Claim]) -> list[_Claim]:
+        """Extend the lease over the rows not sent yet, so a slow batch never outlives its claim; a row
+        whose lease already passed to another worker is left to that worker (sending it too would be a
+        duplicate). All rows of one batch share one lease time."""
+        until, ids = utcnow() + self.lease, [c.row_id for c in claims]
+        db.session.execute(
+            update(PushOutbox).where(PushOutbox.id.in_(ids), PushOutbox.claimed_until == claims[0].lease_until)
+            .values(claimed_until=until).execution_options(synchronize_session=False))
+        renewed = set(db.session.scalars(
+            select(PushOutbox.id).where(PushOutbox.id.in_(ids), PushOutbox.claimed_until == until)))
+        db.session.commit()
+        kept = [c for c in claims if c.row_id in renewed]
+        for claim in kept:
+            claim.lease_until = until
+        return kept
 
     def _send_and_record(self, claims: list[_Claim], stats: DrainStats) -> None:
         sends = [(claim, device_id, message) for claim in claims for device_id, message in claim.sends]
@@ -191,7 +211,7 @@ class PushWorker:
                 if r.outcome == Outcome.DEVICE_GONE]
         if gone:
             db.session.execute(delete(Device).where(Device.id.in_(gone)))
-            stats.devices_removed = len(gone)
+            stats.devices_removed += len(gone)
         rows = {row.id: row for row in db.session.scalars(
             select(PushOutbox).where(PushOutbox.id.in_([c.row_id for c in claims]))
             .with_for_update().execution_options(populate_existing=True))}
@@ -260,8 +280,8 @@ def _shorten(text: str) -> str:
 
 def worker_for(config: Mapping) -> PushWorker:
     """The worker every runner uses (CLI loop, RQ job, in-process thread), tuned by PUSH_* settings."""
-    return PushWorker(build_gateway(config), batch_size=config["PUSH_BATCH_SIZE"],
-                      lease_seconds=config["PUSH_LEASE_SECONDS"], settle_every=config["PUSH_SETTLE_EVERY"],
+    return PushWorker(push_gateway.build_gateway(config), batch_size=config["PUSH_BATCH_SIZE"],
+                      lease_seconds=config["PUSH_LEASE_SECONDS"], settle_every=max(1, config["PUSH_SETTLE_EVERY"]),
                       retry=RetryPolicy(max_attempts=config["PUSH_MAX_ATTEMPTS"]))
 
 

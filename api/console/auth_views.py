@@ -37,6 +37,7 @@ def sign_in():
 def sign_out():
     """The CSRF token was checked before this runs (an unsafe request); the session is revoked server-side."""
     accounts.logout(session_id=g.console.session_id)
+    g.console.new_tokens = None  # a refresh earlier in this request must not set the cookies again
     response = redirect(url_for("console.sign_in", notice="signed_out"), 303)
     session.clear_tokens(response)
     return response

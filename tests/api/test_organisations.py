@@ -583,3 +583,47 @@ def test_the_demo_community_has_programmes_and_a_working_demo_code(app, client, 
         demo.seed_demo_community()  # idempotent
     response = redeem(client, people.make(), demo.DEMO_REFERRAL_CODE.lower())
     assert response.status_code == 200 and response.json["name"] == demo.PROGRAMMES[0][0]
+
+
+# An organisation moderator's scope cannot be widened or stepped around
+
+def test_an_organisation_moderator_cannot_leave_and_become_network_wide(client, people, org, org_moderator,
+                                                                       two_programmes):
+    ours, theirs, _ = two_programmes
+    elsewhere = file_report(client, people.make(), theirs)
+    left = client.delete(f"{API}/me/organisations/{org['id']}", headers=org_moderator.headers)
+    assert_problem(left, 403)
+    assert elsewhere not in queue_ids(client, org_moderator)
+
+
+def test_losing_the_last_organisation_also_ends_the_moderator_role(client, people, admin, org, org_moderator,
+                                                                    two_programmes):
+    ours, theirs, _ = two_programmes
+    file_report(client, people.make(), theirs)
+    removed = client.delete(f"{API}/organisations/{org['id']}/moderators/{org_moderator.id}", headers=admin.headers)
+    assert removed.status_code == 204
+    assert_problem(client.get(f"{API}/moderation/reports", headers=org_moderator.headers), 403)
+
+
+def test_an_organisation_moderator_cannot_act_on_an_outsider_through_a_report_they_filed(
+        client, people, org_moderator, two_programmes):
+    ours, theirs, _ = two_programmes
+    own_report = file_report(client, org_moderator, theirs)
+    assert own_report in queue_ids(client, org_moderator)  # in scope by its reporter: they may read it
+    for action in ("suspend_user", "warn", "remove_content"):
+        refused = client.post(f"{API}/moderation/reports/{own_report}/resolve", json={"action": action},
+                              headers=org_moderator.headers)
+        assert_problem(refused, 403)
+    assert client.get(f"{API}/me", headers=theirs.headers).status_code == 200
+    dismissed = client.post(f"{API}/moderation/reports/{own_report}/resolve", json={"action": "dismiss"},
+                            headers=org_moderator.headers)
+    assert dismissed.status_code == 200
+
+
+def test_an_organisation_moderator_cannot_delete_messages_between_outsiders(client, people, org_moderator,
+                                                                           two_programmes):
+    ours, theirs, other_moderator = two_programmes
+    conversation = befriend(client, theirs, people.make())
+    message = send(client, theirs, conversation, "hello there").json
+    assert_problem(client.delete(f"{API}/messages/{message['id']}", headers=org_moderator.headers), 404)
+    assert client.delete(f"{API}/messages/{message['id']}", headers=other_moderator.headers).status_code == 204

@@ -155,6 +155,16 @@ def test_a_form_posted_after_expiry_is_accepted_with_its_csrf_token(expiring_cli
     assert report_status(client, moderator, report_id) == "resolved"
 
 
+def test_signing_out_after_expiry_leaves_no_session_cookies(expiring_client, people, moderator):
+    app, client = expiring_client
+    sign_in(client, moderator)
+    page = client.get("/console/")
+    response = client.post("/console/sign-out", data={"csrf_token": csrf_of(page)})
+    assert response.status_code == 303
+    assert client.get_cookie("access_token_cookie", path="/console") is None
+    assert client.get_cookie("refresh_token_cookie", path="/console") is None
+
+
 def test_a_form_posted_after_expiry_with_a_forged_token_changes_nothing(expiring_client, people, moderator):
     app, client = expiring_client
     *_, report_id = reported_message(client, people)

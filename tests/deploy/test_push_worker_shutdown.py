@@ -11,7 +11,7 @@ import pytest
 
 from api import push_cli
 from models import OutboxStatus
-from services import push_worker
+from services import push_gateway
 from services.push_worker import PushWorker
 from tests.push.conftest import befriend, drain, outbox, register_device, send
 from tests.push.conftest import fcm, make_httpserver, no_sdk_backoff  # noqa: F401 - the fake FCM fixtures
@@ -68,7 +68,7 @@ def restore_signal_handlers():
 def test_sigterm_while_sending_finishes_the_batch_and_exits_0(app, pending, fcm, monkeypatch,
                                                                restore_signal_handlers):
     gateway = SigtermMidSend(fcm.gateway)
-    monkeypatch.setattr(push_worker, "build_gateway", lambda config: gateway)
+    monkeypatch.setattr(push_gateway, "build_gateway", lambda config: gateway)
     result = app.test_cli_runner().invoke(args=["push-worker", "--interval", "0.1"])
     assert result.exit_code == 0, result.output
     assert "push worker stopped" in result.output

@@ -372,6 +372,32 @@ def test_results_are_recorded_every_few_rows_so_a_dead_worker_strands_only_the_c
     assert len(fcm.messages) == 2
 
 
+class TakenOverDuringFirstSend:
+    """Sends the first chunk so slowly that the lease runs out and another worker claims the rest."""
+
+    def __init__(self, app, gateway):
+        self.app, self.gateway, self.calls, self.taken_over = app, gateway, 0, []
+
+    def send(self, messages):
+        self.calls += 1
+        if self.calls == 1:
+            update_outbox(self.app, claimed_until=utcnow() - timedelta(seconds=1))
+            with self.app.app_context():
+                self.taken_over = [c.row_id for c in PushWorker(LogPushGateway())._claim()]
+        return self.gateway.send(messages)
+
+
+def test_a_batch_that_outlives_its_lease_leaves_the_rows_another_worker_took(app, client, fcm, quiet_pair):
+    ada, bea, conversation_id = quiet_pair
+    for n in range(3):
+        send(client, ada, conversation_id, f"m{n}")
+    slow = TakenOverDuringFirstSend(app, fcm.gateway)
+    with app.app_context():
+        stats = PushWorker(slow, settle_every=1).drain_once()
+    assert len(slow.taken_over) == 3  # the new owner claimed every row, the one being sent included
+    assert len(fcm.messages) == 1 and stats.messages == 1  # so the old owner sent nothing more
+
+
 def test_a_claim_without_a_send_is_released_by_the_lease(app, client, fcm, quiet_pair):
     ada, bea, conversation_id = quiet_pair
     for n in range(3):
