@@ -2,7 +2,6 @@
 the support offer only with consent, one's own history (oldest first), reminders, export and erasure."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from models import CheckIn, CheckInReminder, PushOutbox, db
-from services import scheduled
 from services.push_gateway import Outcome, PushMessage, SendResult
 from services.push_worker import PushWorker
 from services.scheduled import run_scheduled
 from api.extensions import limiter
 from tests.conftest import PersonFactory, assert_problem
 from tests.mentoring_helpers import DIABETES_T1, condition_id, inbox, make_mentor, set_conditions
+from tests.scheduled_helpers import run_on_two_hosts_at_once
 
 API = "/api/v1"
 OTHER_ID = "00000000-0000-4000-8000-000000000000"
@@ -392,23 +391,7 @@ class RecordingGateway:
 def test_two_hosts_running_at_once_send_one_reminder(make_app, client, people, monkeypatch):
     person = people.make()
     set_reminders(client, person, cadence="weekly")
-    barrier = threading.Barrier(2, timeout=2)
-    real_claim = scheduled._claim
-
-    def meet_then_claim(*args, **kwargs):
-        try:
-            barrier.wait()  # both runners have listed the same due reminder
-        except threading.BrokenBarrierError:
-            pass  # the other runner waits on our lock (SQLite), so it cannot meet us
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(scheduled, "_claim", meet_then_claim)
-    now = in_days(8)
-    threads = [threading.Thread(target=run, args=(make_app(), now)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_on_two_hosts_at_once(monkeypatch, [make_app(), make_app()], in_days(8))
     assert len(inbox(client, person, "check_in_reminder")) == 1
 
 

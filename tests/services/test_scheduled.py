@@ -1,7 +1,6 @@
 """run-scheduled: expiry, reminders and accreditation notices on a controllable clock; idempotent."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from tests.mentoring_helpers import (
     API, DIABETES_T1, inbox, make_mentor, match_ids, request_mentorship, set_conditions,
     set_mentor_profile, set_mentorship,
 )
+from tests.scheduled_helpers import run_on_two_hosts_at_once
 
 
 def later(**delta) -> datetime:
@@ -133,23 +133,7 @@ def test_two_runners_at_once_remind_and_expire_once(app, make_app, client, mente
     reminded = request_mentorship(client, mentee, mentor).json["id"]
     expiring = request_mentorship(client, other_mentee, mentor).json["id"]
     set_mentorship(app, expiring, expires_at=later(hours=1))
-    barrier = threading.Barrier(2, timeout=2)
-    real_claim = scheduled._claim
-
-    def meet_then_claim(*args, **kwargs):
-        try:
-            barrier.wait()  # both runners have listed the same due rows
-        except threading.BrokenBarrierError:
-            pass  # the other runner waits on our lock (SQLite), so it cannot meet us
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(scheduled, "_claim", meet_then_claim)
-    apps = [make_app(), make_app()]
-    threads = [threading.Thread(target=run, args=(a, later(hours=25))) for a in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_on_two_hosts_at_once(monkeypatch, [make_app(), make_app()], later(hours=25))
     assert [n["data"]["mentorship_id"] for n in inbox(client, mentor, "mentorship_reminder")] == [reminded]
     assert len(inbox(client, other_mentee, "mentorship_expired")) == 1
 
