@@ -30,7 +30,7 @@ class Report(db.Model):
     id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
     reporter_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(24), default="user")  # user | crisis_detector
-    target_type: Mapped[str] = mapped_column(String(16))  # message | user | group
+    target_type: Mapped[str] = mapped_column(String(32))  # message | user | group | a screened text's source
     target_id: Mapped[str] = mapped_column(String(36))
     target_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
@@ -42,6 +42,15 @@ class Report(db.Model):
     resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Crisis alerts that someone answers (services/alerts.py): who took it on and when, how far it has
+    # escalated unanswered (0 none, 1 on-call again, 2 every moderator, 3 safeguarding lead) with each
+    # step's time, and the moderator's label for the next training round.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalations: Mapped[list | None] = mapped_column(JSON)  # [{"step", "at", "notified"}], one per step
+    real_crisis: Mapped[bool | None]
+    concern_reviewed: Mapped[bool | None]
 
     __table_args__ = (Index("ix_reports_queue", "status", "severity", "created_at"),)
 
