@@ -9,61 +9,120 @@ the app can remind readers it is experience, not advice. The text itself is neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
-from models import Conversation, ConversationKind, Message, SafetyFlag, User, db
-from services import moderation
-from services.safety import advice, contact, crisis, resources
+from models import Conversation, ConversationKind, Message, Report, SafetyFlag, Severity, User, db, utcnow
+from services import moderation, notifications
+from services.safety import advice, contact, crisis, engine, resources
 
+CONTEXT_MESSAGES = 3  # the sender's previous messages scored together with a new one
+CONTEXT_WINDOW = timedelta(minutes=30)
 EARLY_MESSAGES = 20  # "the first messages" of a new connection or mentorship
 ADVICE_LABEL = "experience_not_advice"
 CONTACT_WARNING = ("Sharing phone numbers, emails or social accounts early on can put you at risk. "
                    "You can keep talking safely here; take your time before moving elsewhere.")
+CONCERN_SOURCE = "concern_detector"
+CHECK_IN_NOTIFICATION = "safety_check_in"
+CHECK_IN_TEXT = ("Just checking in: something you wrote sounded like things might be hard right now. "
+                 "If you want to talk to someone, these people are there any time. You are not a bother.")
 
 
 @dataclass
 class Screening:
-    crisis: crisis.CrisisAssessment
+    verdict: engine.Verdict
     contact_kinds: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
 
+    @property
+    def crisis(self) -> engine.Verdict:  # kept for callers that read `screening.crisis.crisis`
+        return self.verdict
 
-def screen(text: str) -> Screening:
-    return Screening(crisis.assess(text), contact.find_contact_details(text), labels_for(text))
+
+def screen(text: str, context: tuple[str, ...] = ()) -> Screening:
+    """`context`: the sender's recent messages in the conversation, oldest first (see recent_context)."""
+    return Screening(engine.assess(text, context), contact.find_contact_details(text), labels_for(text))
+
+
+def recent_context(conversation_id: str, sender_id: str) -> tuple[str, ...]:
+    """The sender's last few messages in this conversation within CONTEXT_WINDOW, oldest first."""
+    since = utcnow() - CONTEXT_WINDOW
+    rows = db.session.scalars(select(Message.body).where(
+        Message.conversation_id == conversation_id, Message.sender_id == sender_id,
+        Message.deleted_at.is_(None), Message.created_at >= since,
+    ).order_by(Message.seq.desc()).limit(CONTEXT_MESSAGES))
+    return tuple(reversed([body for body in rows if body]))
 
 
 def labels_for(text: str) -> list[str]:
     return [ADVICE_LABEL] if advice.looks_like_medical_instruction(text) else []
 
 
-def safety_answer(person: User, assessment: crisis.CrisisAssessment) -> dict | None:
-    """`{crisis: true, resources: [...]}` for the person's region, or None."""
+def safety_answer(person: User, assessment) -> dict | None:
+    """`{crisis: true, resources: [...]}` for the person's region, or None (no alert raised here)."""
     if not assessment.crisis:
         return None
     return {"crisis": True, "resources": resources.crisis_resources(person.region,
                                                                     current_app.config.get("CRISIS_RESOURCES"))}
 
 
+def screen_free_text(author: User, *, source: str, source_id: str, text: str | None,
+                     context: tuple[str, ...] = ()) -> dict | None:
+    """Screen any free text a person writes (a note, a request, profile text, a description...).
+
+    Call it inside the transaction that saves the text, after the row has its id. `source` names
+    the kind of thing (at most 16 characters, e.g. "connection", "mentorship", "profile", "group",
+    "group_post", "resource", "check_in", "support_request"); it becomes the moderation item's
+    target_type. Returns the `safety` answer for the response, or None:
+    crisis  -> `{crisis: true, resources}`, a high-severity alert, on-call moderators pushed;
+    concern -> `{crisis: false, concern: true, resources}`, a gentle private check-in in the
+               writer's inbox and a normal-priority item in the moderators' queue.
+    """
+    if len(source) > 16:
+        raise ValueError(f"source {source!r} is longer than a report's target_type (16)")
+    verdict = engine.assess(text or "", context)
+    return act_on_verdict(author, verdict, target_type=source, target_id=source_id)
+
+
 def screen_request_topic(person: User, request_id: str, topic: str | None) -> dict | None:
     """A support request's topic: same crisis answer and alert as a message. Returns the safety answer."""
-    assessment = crisis.assess(topic or "")
-    if assessment.crisis:
-        moderation.raise_crisis_alert(target_type="support_request", target_id=request_id, person_id=person.id,
-                                      categories=assessment.categories)
-    return safety_answer(person, assessment)
+    return screen_free_text(person, source="support_request", source_id=request_id, text=topic)
+
+
+def act_on_verdict(author: User, verdict: engine.Verdict, *, target_type: str, target_id: str) -> dict | None:
+    """Raise what a verdict calls for and return the `safety` answer (None when there is nothing)."""
+    if verdict.tier is None:
+        return None
+    helplines = resources.crisis_resources(author.region, current_app.config.get("CRISIS_RESOURCES"))
+    if verdict.crisis:
+        moderation.raise_crisis_alert(target_type=target_type, target_id=target_id, person_id=author.id,
+                                      categories=verdict.categories)
+        return {"crisis": True, "resources": helplines}
+    _raise_concern(author, verdict, target_type=target_type, target_id=target_id, helplines=helplines)
+    return {"crisis": False, "concern": True, "resources": helplines}
+
+
+def _raise_concern(author: User, verdict: engine.Verdict, *, target_type: str, target_id: str,
+                   helplines: list[dict]) -> None:
+    """A normal-priority queue item (no push: it can wait for the next look at the queue) and a
+    private check-in in the writer's own inbox, never pushed to a lock screen."""
+    db.session.add(Report(reporter_id=None, source=CONCERN_SOURCE, target_type=target_type, target_id=target_id,
+                          target_user_id=author.id, reason="risk_to_self",
+                          details=",".join(verdict.categories) or None, severity=Severity.NORMAL))
+    notifications.notify(author, CHECK_IN_NOTIFICATION, {"message": CHECK_IN_TEXT, "resources": helplines},
+                         push=False)
 
 
 def act_on_new_message(sender: User, conversation: Conversation, message: Message,
                        screening: Screening) -> tuple[dict | None, dict | None]:
     """Inside the send transaction: alert moderators, flag early contact details. Returns (safety, warning)."""
-    if screening.crisis.crisis:
-        moderation.raise_crisis_alert(target_type="message", target_id=message.id, person_id=sender.id,
-                                      categories=screening.crisis.categories)
+    safety = act_on_verdict(sender, screening.verdict, target_type="message", target_id=message.id)
     warning = None
     early = conversation.kind == ConversationKind.DIRECT and message.seq <= EARLY_MESSAGES
     if screening.contact_kinds and early:
         db.session.add(SafetyFlag(kind="contact_details", user_id=sender.id, conversation_id=conversation.id,
                                   message_id=message.id, found=screening.contact_kinds))
         warning = {"contact_details": screening.contact_kinds, "message": CONTACT_WARNING}
-    return safety_answer(sender, screening.crisis), warning
+    return safety, warning

@@ -46,7 +46,7 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
     if existing:
         db.session.rollback()
         return SentMessage(existing, created=False)
-    screening = message_safety.screen(body)
+    screening = message_safety.screen(body, message_safety.recent_context(conversation_id, sender.id))
     message = Message(id=new_id(), conversation_id=conversation_id, seq=seq, sender_id=sender.id,
                       client_msg_id=client_msg_id, body=body, labels=screening.labels)
     db.session.add(message)

@@ -38,6 +38,7 @@ class CrisisResourceSchema(Schema):
 
 class SafetySchema(Schema):
     crisis = fields.Boolean()
+    concern = fields.Boolean(metadata={"description": "A lower-confidence concern: true only when crisis is false."})
     resources = fields.List(fields.Nested(CrisisResourceSchema))
 
 
