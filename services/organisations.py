@@ -6,52 +6,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, exists, false, func, or_, select, true, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from models import MembershipRole, Organisation, OrganisationMember, ReferralCode, Role, User, UserRole, db, utcnow
-from services import audit
+from services import audit, policy
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
 
 
-def is_global_staff(staff: User) -> bool:
-    """Admins, and moderators who moderate no organisation: they see everyone."""
-    if staff.has_role(Role.ADMIN):
-        return True
-    if not staff.has_role(Role.MODERATOR):
-        return False
-    return not _moderates_any(staff.id)
-
-
-def _moderates_any(user_id: str) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        OrganisationMember.user_id == user_id, OrganisationMember.role == MembershipRole.MODERATOR))))
-
-
-def members_in_scope(staff: User) -> Select | None:
-    """Whom a staff member may look after: None means everyone; otherwise a SELECT of user ids.
-
-    The ids are the members (any role) of the organisations where `staff` is a moderator; for
-    someone without the moderator role (even if an organisation still lists them as its
-    moderator) it is nobody. Use it as `column.in_(scope)`.
-    """
-    if is_global_staff(staff):
-        return None
-    moderated = select(OrganisationMember.organisation_id).where(
-        OrganisationMember.user_id == staff.id, OrganisationMember.role == MembershipRole.MODERATOR,
-        true() if staff.has_role(Role.MODERATOR) else false())
-    return select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(moderated))
-
-
-def covers(staff: User, *user_ids: str | None) -> bool:
-    """Whether any of these people (None for nobody, e.g. a detector's report) is in `staff`'s scope."""
-    scope = members_in_scope(staff)
-    if scope is None:
-        return True
-    ids = [uid for uid in user_ids if uid]
-    return bool(ids) and bool(db.session.scalar(select(scope.where(OrganisationMember.user_id.in_(ids)).exists())))
+# The staff scope rules live in services/policy.py (the one access policy); these names stay for callers.
+is_global_staff = policy.is_global_staff
+members_in_scope = policy.members_in_scope
+covers = policy.covers
+_moderates_any = policy.moderates_any
 
 
 # Referral codes: 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), read out
