@@ -2,7 +2,7 @@ from flask import current_app
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from api.extensions import PUBLIC, limiter
+from api.extensions import PUBLIC, limiter, per_user_and_ip
 from api.schemas.auth import LoginSchema, RegisterSchema, SessionSchema, TokenPairSchema
 from services import accounts
 
@@ -53,6 +53,7 @@ def refresh():
 
 @blp.post("/logout")
 @jwt_required(verify_type=False)
+@per_user_and_ip("SESSION_RATE_LIMIT")
 @blp.response(204)
 @blp.alt_response(401, description="Missing or invalid token")
 def logout():

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.messaging import BlockCreateSchema, BlockPageSchema, BlockSchema
 from services import blocks
 
@@ -9,6 +10,7 @@ blp = Blueprint("blocks", __name__, url_prefix="/api/v1", description="Blocks: s
 
 @blp.post("/blocks")
 @jwt_required()
+@per_user_and_ip("BLOCK_RATE_LIMIT")
 @blp.arguments(BlockCreateSchema)
 @blp.response(201, BlockSchema)
 @blp.alt_response(200, schema=BlockSchema, description="Already blocked")
@@ -28,6 +30,7 @@ def list_blocks():
 
 @blp.delete("/blocks/<id:user_id>")
 @jwt_required()
+@per_user_and_ip("BLOCK_RATE_LIMIT")
 @blp.response(204)
 def unblock_user(user_id):
     """Lift a block (idempotent)."""

@@ -50,6 +50,7 @@ def get_check_in(check_in_id):
 
 @blp.delete("/check-ins/<id:check_in_id>")
 @jwt_required()
+@per_user_and_ip("CHECK_IN_RATE_LIMIT")
 @blp.response(204)
 def delete_check_in(check_in_id):
     """Delete one of the caller's own check-ins."""
@@ -66,6 +67,7 @@ def get_check_in_reminders():
 
 @blp.put("/me/check-in-reminders")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(ReminderUpdateSchema)
 @blp.response(200, ReminderSchema)
 def set_check_in_reminders(data):

@@ -23,6 +23,12 @@ def _default_environment() -> str:
     return "development" if os.environ.get("FLASK_DEBUG") in ("1", "true") else "production"
 
 
+# Writes limited per person and per address by `X_RATE_LIMIT` and `X_RATE_LIMIT_PER_IP` (api/extensions.py).
+RATE_LIMITED_ACTIONS = ("MESSAGE", "REQUEST", "REPORT", "REFERRAL", "CHECK_IN", "EDIT", "READ_MARK", "PROFILE",
+                        "DEVICE", "BLOCK", "CONNECTION", "GROUP", "MENTORSHIP", "SUPPORT_REQUEST", "RESOURCE",
+                        "ORGANISATION", "STAFF_ACTION", "SESSION", "ERASURE")
+
+
 class Config:
     PEERLESS_ENV = os.environ.get("PEERLESS_ENV") or _default_environment()
 
@@ -55,6 +61,36 @@ class Config:
     REFERRAL_RATE_LIMIT_PER_IP = os.environ.get("REFERRAL_RATE_LIMIT_PER_IP", "100 per hour")
     CHECK_IN_RATE_LIMIT = os.environ.get("CHECK_IN_RATE_LIMIT", "20 per hour")
     CHECK_IN_RATE_LIMIT_PER_IP = os.environ.get("CHECK_IN_RATE_LIMIT_PER_IP", "200 per hour")
+    # Every other write has a per-person limit (X_RATE_LIMIT) and a looser per-address one
+    # (X_RATE_LIMIT_PER_IP: carrier NAT puts many phones behind one address); docs/security.md.
+    EDIT_RATE_LIMIT = os.environ.get("EDIT_RATE_LIMIT", "30 per minute; 300 per hour")  # message edits, deletions
+    EDIT_RATE_LIMIT_PER_IP = os.environ.get("EDIT_RATE_LIMIT_PER_IP", "300 per minute")
+    READ_MARK_RATE_LIMIT = os.environ.get("READ_MARK_RATE_LIMIT", "120 per minute")  # read positions
+    READ_MARK_RATE_LIMIT_PER_IP = os.environ.get("READ_MARK_RATE_LIMIT_PER_IP", "1200 per minute")
+    PROFILE_RATE_LIMIT = os.environ.get("PROFILE_RATE_LIMIT", "20 per minute; 200 per day")  # profile, settings
+    PROFILE_RATE_LIMIT_PER_IP = os.environ.get("PROFILE_RATE_LIMIT_PER_IP", "200 per minute")
+    DEVICE_RATE_LIMIT = os.environ.get("DEVICE_RATE_LIMIT", "10 per minute; 100 per day")
+    DEVICE_RATE_LIMIT_PER_IP = os.environ.get("DEVICE_RATE_LIMIT_PER_IP", "100 per minute")
+    BLOCK_RATE_LIMIT = os.environ.get("BLOCK_RATE_LIMIT", "20 per minute; 100 per day")
+    BLOCK_RATE_LIMIT_PER_IP = os.environ.get("BLOCK_RATE_LIMIT_PER_IP", "200 per minute")
+    CONNECTION_RATE_LIMIT = os.environ.get("CONNECTION_RATE_LIMIT", "60 per hour")  # accepting, declining
+    CONNECTION_RATE_LIMIT_PER_IP = os.environ.get("CONNECTION_RATE_LIMIT_PER_IP", "600 per hour")
+    GROUP_RATE_LIMIT = os.environ.get("GROUP_RATE_LIMIT", "30 per minute; 300 per day")  # circles
+    GROUP_RATE_LIMIT_PER_IP = os.environ.get("GROUP_RATE_LIMIT_PER_IP", "300 per minute")
+    MENTORSHIP_RATE_LIMIT = os.environ.get("MENTORSHIP_RATE_LIMIT", "30 per hour")  # answers, feedback, applying
+    MENTORSHIP_RATE_LIMIT_PER_IP = os.environ.get("MENTORSHIP_RATE_LIMIT_PER_IP", "300 per hour")
+    SUPPORT_REQUEST_RATE_LIMIT = os.environ.get("SUPPORT_REQUEST_RATE_LIMIT", "20 per hour")
+    SUPPORT_REQUEST_RATE_LIMIT_PER_IP = os.environ.get("SUPPORT_REQUEST_RATE_LIMIT_PER_IP", "200 per hour")
+    RESOURCE_RATE_LIMIT = os.environ.get("RESOURCE_RATE_LIMIT", "60 per hour")  # the evidence library
+    RESOURCE_RATE_LIMIT_PER_IP = os.environ.get("RESOURCE_RATE_LIMIT_PER_IP", "600 per hour")
+    ORGANISATION_RATE_LIMIT = os.environ.get("ORGANISATION_RATE_LIMIT", "60 per hour")  # moderators, referral codes
+    ORGANISATION_RATE_LIMIT_PER_IP = os.environ.get("ORGANISATION_RATE_LIMIT_PER_IP", "600 per hour")
+    STAFF_ACTION_RATE_LIMIT = os.environ.get("STAFF_ACTION_RATE_LIMIT", "60 per minute; 1000 per hour")
+    STAFF_ACTION_RATE_LIMIT_PER_IP = os.environ.get("STAFF_ACTION_RATE_LIMIT_PER_IP", "600 per minute")
+    SESSION_RATE_LIMIT = os.environ.get("SESSION_RATE_LIMIT", "30 per minute")  # signing out
+    SESSION_RATE_LIMIT_PER_IP = os.environ.get("SESSION_RATE_LIMIT_PER_IP", "300 per minute")
+    ERASURE_RATE_LIMIT = os.environ.get("ERASURE_RATE_LIMIT", "5 per hour")  # DELETE /me checks a password
+    ERASURE_RATE_LIMIT_PER_IP = os.environ.get("ERASURE_RATE_LIMIT_PER_IP", "50 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
@@ -119,6 +155,11 @@ class TestConfig(Config):
     REFERRAL_RATE_LIMIT = REFERRAL_RATE_LIMIT_PER_IP = "10000 per minute"
     CHECK_IN_RATE_LIMIT = CHECK_IN_RATE_LIMIT_PER_IP = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+
+
+# Tests raise every per-person and per-address write limit out of the way, and set the ones they test.
+for _setting in (f"{action}_RATE_LIMIT{suffix}" for action in RATE_LIMITED_ACTIONS for suffix in ("", "_PER_IP")):
+    setattr(TestConfig, _setting, "10000 per minute")
 
 
 def check_production_settings(config: dict) -> None:

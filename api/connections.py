@@ -30,6 +30,7 @@ def list_connections(args):
 
 @blp.post("/connections/<id:connection_id>/accept")
 @jwt_required()
+@per_user_and_ip("CONNECTION_RATE_LIMIT")
 @blp.response(200, ConnectionSchema)
 def accept_connection(connection_id):
     """Accept a request addressed to the caller; opens a direct conversation."""
@@ -38,6 +39,7 @@ def accept_connection(connection_id):
 
 @blp.post("/connections/<id:connection_id>/decline")
 @jwt_required()
+@per_user_and_ip("CONNECTION_RATE_LIMIT")
 @blp.response(200, ConnectionSchema)
 def decline_connection(connection_id):
     """Decline a request addressed to the caller."""

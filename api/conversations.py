@@ -32,6 +32,7 @@ def get_conversation(conversation_id):
 
 @blp.patch("/conversations/<id:conversation_id>")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(ConversationUpdateSchema)
 @blp.response(200, ConversationSchema)
 def update_conversation(data, conversation_id):
@@ -63,6 +64,7 @@ def send_message(data, conversation_id):
 
 @blp.post("/conversations/<id:conversation_id>/read")
 @jwt_required()
+@per_user_and_ip("READ_MARK_RATE_LIMIT")
 @blp.arguments(ReadSchema)
 @blp.response(204)
 def mark_read(data, conversation_id):
@@ -72,6 +74,7 @@ def mark_read(data, conversation_id):
 
 @blp.patch("/messages/<id:message_id>")
 @jwt_required()
+@per_user_and_ip("EDIT_RATE_LIMIT")
 @blp.arguments(MessageEditSchema)
 @blp.response(200, MessageSchema)
 def edit_message(data, message_id):
@@ -81,6 +84,7 @@ def edit_message(data, message_id):
 
 @blp.delete("/messages/<id:message_id>")
 @jwt_required()
+@per_user_and_ip("EDIT_RATE_LIMIT")
 @blp.response(204)
 def delete_message(message_id):
     """Delete a message, leaving a tombstone: the sender, or a moderator."""

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.notifications import (
     DeviceCreateSchema, DeviceSchema, NotificationPageSchema, NotificationQuerySchema, NotificationReadSchema,
 )
@@ -11,6 +12,7 @@ blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Devices 
 
 @blp.post("/devices")
 @jwt_required()
+@per_user_and_ip("DEVICE_RATE_LIMIT")
 @blp.arguments(DeviceCreateSchema)
 @blp.response(201, DeviceSchema)
 @blp.alt_response(200, schema=DeviceSchema, description="The token was known: updated, and now the caller's")
@@ -22,6 +24,7 @@ def register_device(data):
 
 @blp.delete("/devices/<string:token>")
 @jwt_required()
+@per_user_and_ip("DEVICE_RATE_LIMIT")
 @blp.response(204)
 def remove_device(token):
     """Stop pushes to this phone."""
@@ -41,6 +44,7 @@ def list_notifications(args):
 
 @blp.post("/notifications/read")
 @jwt_required()
+@per_user_and_ip("READ_MARK_RATE_LIMIT")
 @blp.arguments(NotificationReadSchema)
 @blp.response(204)
 def mark_notifications_read(data):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import http
 
-from flask import current_app
+from flask import current_app, g
 from flask_jwt_extended import get_jwt_identity
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -46,15 +46,31 @@ def per_user_and_ip(setting: str):
     """Limit a signed-in action per person (`setting`) and per client address (`setting`_PER_IP).
 
     Goes below `@jwt_required()`, so the person is known when the limit is checked; carrier NAT
-    puts many phones behind one address, hence the separate, looser per-address limit.
+    puts many phones behind one address, hence the separate, looser per-address limit. Shared: every
+    route with the same setting draws on one allowance (editing and deleting messages are one budget).
     """
+    return _per_person_and_ip(setting, _person)
+
+
+def per_staff_and_ip(setting: str):
+    """`per_user_and_ip` for the console's form posts, whose person comes from the console session
+    (set by the console's before_request, so it is known when the limit is checked)."""
+    return _per_person_and_ip(setting, _console_person)
+
+
+def _per_person_and_ip(setting: str, person):
     def decorate(view):
-        view = limiter.limit(lambda: current_app.config[setting], key_func=_person, scope=setting)(view)
-        return limiter.limit(lambda: current_app.config[f"{setting}_PER_IP"], scope=f"{setting}_PER_IP")(view)
+        view = limiter.shared_limit(lambda: current_app.config[setting], scope=setting, key_func=person)(view)
+        return limiter.shared_limit(lambda: current_app.config[f"{setting}_PER_IP"], scope=f"{setting}_PER_IP")(view)
     return decorate
 
 
 def _person() -> str:
     return f"user:{get_jwt_identity()}"
 
-__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_user_and_ip"]
+
+def _console_person() -> str:
+    return f"user:{g.console.user.id}"
+
+
+__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_staff_and_ip", "per_user_and_ip"]

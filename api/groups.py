@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.groups import (
     GroupCreateSchema, GroupMembershipSchema, GroupPageSchema, GroupQuerySchema, GroupSchema, InvitationCreateSchema,
 )
@@ -20,6 +21,7 @@ def list_groups(args):
 
 @blp.post("/groups")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.arguments(GroupCreateSchema)
 @blp.response(201, GroupSchema)
 @blp.alt_response(403, description="Only mentors and moderators start circles")
@@ -38,6 +40,7 @@ def get_group(group_id):
 
 @blp.post("/groups/<id:group_id>/join")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.response(200, GroupSchema)
 @blp.alt_response(409, description="The circle is full")
 def join_group(group_id):
@@ -47,6 +50,7 @@ def join_group(group_id):
 
 @blp.post("/groups/<id:group_id>/leave")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.response(200, GroupSchema)
 @blp.alt_response(409, description="You are not in this circle")
 def leave_group(group_id):
@@ -56,6 +60,7 @@ def leave_group(group_id):
 
 @blp.post("/groups/<id:group_id>/invitations")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, GroupMembershipSchema)
 @blp.alt_response(200, schema=GroupMembershipSchema, description="Already invited")
@@ -69,6 +74,7 @@ def invite_to_group(data, group_id):
 
 @blp.post("/groups/<id:group_id>/members/<id:user_id>/approve")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.response(200, GroupMembershipSchema)
 @blp.alt_response(403, description="Only the circle's hosts and moderators approve")
 @blp.alt_response(409, description="The circle is full, or this person did not ask to join")
@@ -79,6 +85,7 @@ def approve_group_member(group_id, user_id):
 
 @blp.delete("/groups/<id:group_id>/members/<id:user_id>")
 @jwt_required()
+@per_user_and_ip("GROUP_RATE_LIMIT")
 @blp.response(204)
 @blp.alt_response(403, description="Only the circle's hosts and moderators remove people; only moderators remove hosts")
 def remove_group_member(group_id, user_id):

@@ -16,6 +16,7 @@ blp = Blueprint("mentoring", __name__, url_prefix="/api/v1", description="Mentor
 
 @blp.post("/mentor-applications")
 @jwt_required()
+@per_user_and_ip("MENTORSHIP_RATE_LIMIT")
 @blp.arguments(MentorApplicationCreateSchema)
 @blp.response(201, MentorApplicationSchema)
 def apply_to_mentor(data):
@@ -34,6 +35,7 @@ def list_mentor_applications(args):
 
 @blp.post("/moderation/mentor-applications/<id:application_id>/decision")
 @jwt_required()
+@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
 @blp.arguments(DecisionSchema)
 @blp.response(200, MentorApplicationSchema)
 def decide_mentor_application(data, application_id):
@@ -43,6 +45,7 @@ def decide_mentor_application(data, application_id):
 
 @blp.post("/moderation/mentors/<id:mentor_id>/renew")
 @jwt_required()
+@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
 @blp.response(200, MentorProfileSchema)
 def renew_mentor_accreditation(mentor_id):
     """Moderators: renew a mentor's accreditation for another period."""
@@ -51,6 +54,7 @@ def renew_mentor_accreditation(mentor_id):
 
 @blp.patch("/me/mentor-profile")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(MentorProfileUpdateSchema)
 @blp.response(200, MentorProfileSchema)
 def update_mentor_profile(changes):
@@ -90,6 +94,7 @@ def list_mentorships(args):
 
 @blp.post("/mentorships/<id:mentorship_id>/accept")
 @jwt_required()
+@per_user_and_ip("MENTORSHIP_RATE_LIMIT")
 @blp.response(200, MentorshipSchema)
 def accept_mentorship(mentorship_id):
     """The mentor accepts; a direct conversation opens."""
@@ -98,6 +103,7 @@ def accept_mentorship(mentorship_id):
 
 @blp.post("/mentorships/<id:mentorship_id>/decline")
 @jwt_required()
+@per_user_and_ip("MENTORSHIP_RATE_LIMIT")
 @blp.response(200, MentorshipSchema)
 def decline_mentorship(mentorship_id):
     """The mentor declines."""
@@ -106,6 +112,7 @@ def decline_mentorship(mentorship_id):
 
 @blp.post("/mentorships/<id:mentorship_id>/end")
 @jwt_required()
+@per_user_and_ip("MENTORSHIP_RATE_LIMIT")
 @blp.response(200, MentorshipSchema)
 def end_mentorship(mentorship_id):
     """Either side ends an active mentorship."""
@@ -114,6 +121,7 @@ def end_mentorship(mentorship_id):
 
 @blp.post("/mentorships/<id:mentorship_id>/feedback")
 @jwt_required()
+@per_user_and_ip("MENTORSHIP_RATE_LIMIT")
 @blp.arguments(FeedbackCreateSchema)
 @blp.response(201, FeedbackSchema)
 def give_mentorship_feedback(data, mentorship_id):

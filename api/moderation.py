@@ -40,6 +40,7 @@ def read_report(report_id):
 
 @blp.post("/moderation/reports/<id:report_id>/resolve")
 @jwt_required()
+@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
 @blp.arguments(ResolveSchema)
 @blp.response(200, ReportSchema)
 def resolve_report(data, report_id):

@@ -24,6 +24,7 @@ def list_organisations(args):
 
 @blp.post("/organisations")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.arguments(OrganisationCreateSchema)
 @blp.response(201, OrganisationDetailSchema)
 def create_organisation(data):
@@ -50,6 +51,7 @@ def list_organisation_members(args, organisation_id):
 
 @blp.post("/organisations/<id:organisation_id>/moderators")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.arguments(ModeratorAddSchema)
 @blp.response(200, OrganisationMemberSchema)
 def add_organisation_moderator(data, organisation_id):
@@ -59,6 +61,7 @@ def add_organisation_moderator(data, organisation_id):
 
 @blp.delete("/organisations/<id:organisation_id>/moderators/<id:user_id>")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.response(204)
 def remove_organisation_moderator(organisation_id, user_id):
     """Admins: stop someone moderating this organisation."""
@@ -67,6 +70,7 @@ def remove_organisation_moderator(organisation_id, user_id):
 
 @blp.post("/organisations/<id:organisation_id>/referral-codes")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.arguments(ReferralCodeCreateSchema)
 @blp.response(201, IssuedReferralCodeSchema)
 def create_referral_code(data, organisation_id):
@@ -85,6 +89,7 @@ def list_referral_codes(args, organisation_id):
 
 @blp.post("/organisations/<id:organisation_id>/referral-codes/<id:code_id>/revoke")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.response(200, ReferralCodeSchema)
 def revoke_referral_code(organisation_id, code_id):
     """Its staff: nobody else can join with this code."""
@@ -103,6 +108,7 @@ def redeem_referral_code(data):
 
 @blp.delete("/me/organisations/<id:organisation_id>")
 @jwt_required()
+@per_user_and_ip("ORGANISATION_RATE_LIMIT")
 @blp.response(204)
 def leave_organisation(organisation_id):
     """Leave a programme."""

@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.resources import (
     OverdueQuerySchema, ResourceCreateSchema, ResourcePageSchema, ResourceQuerySchema, ResourceSchema,
     ResourceUpdateSchema,
@@ -21,6 +22,7 @@ def list_resources(args):
 
 @blp.post("/resources")
 @jwt_required()
+@per_user_and_ip("RESOURCE_RATE_LIMIT")
 @blp.arguments(ResourceCreateSchema)
 @blp.response(201, ResourceSchema)
 @blp.alt_response(403, description="Moderators, and mentors for drafts")
@@ -39,6 +41,7 @@ def get_resource(resource_id):
 
 @blp.patch("/resources/<id:resource_id>")
 @jwt_required()
+@per_user_and_ip("RESOURCE_RATE_LIMIT")
 @blp.arguments(ResourceUpdateSchema)
 @blp.response(200, ResourceSchema)
 @blp.alt_response(403, description="Only staff change published resources, publish, archive or review")

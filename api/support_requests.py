@@ -1,6 +1,7 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api.extensions import per_user_and_ip
 from api.schemas.common import PageArgsSchema
 from api.schemas.groups import (
     OpenSupportRequestPageSchema, SupportRequestAnswerSchema, SupportRequestCreateSchema, SupportRequestPageSchema,
@@ -13,6 +14,7 @@ blp = Blueprint("support_requests", __name__, url_prefix="/api/v1", description=
 
 @blp.post("/support-requests")
 @jwt_required()
+@per_user_and_ip("SUPPORT_REQUEST_RATE_LIMIT")
 @blp.arguments(SupportRequestCreateSchema)
 @blp.response(201, SupportRequestSchema)
 def create_support_request(data):
@@ -49,6 +51,7 @@ def get_support_request(request_id):
 
 @blp.post("/support-requests/<id:request_id>/close")
 @jwt_required()
+@per_user_and_ip("SUPPORT_REQUEST_RATE_LIMIT")
 @blp.response(200, SupportRequestSchema)
 def close_support_request(request_id):
     """Close one of the caller's requests (closing twice changes nothing)."""
@@ -57,6 +60,7 @@ def close_support_request(request_id):
 
 @blp.post("/support-requests/<id:request_id>/answer")
 @jwt_required()
+@per_user_and_ip("SUPPORT_REQUEST_RATE_LIMIT")
 @blp.response(200, SupportRequestAnswerSchema)
 @blp.alt_response(403, description="Mentors only")
 @blp.alt_response(409, description="Already answered or closed")

@@ -2,6 +2,7 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.extensions import per_user_and_ip
 from api.schemas.common import StrictBool, UTCDateTime
 from api.schemas.users import ConditionEntrySchema, MeSchema, ProfileUpdateSchema, PublicProfileSchema
 from services import consents, privacy, profiles
@@ -45,6 +46,7 @@ def get_me():
 
 @blp.patch("/me")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(ProfileUpdateSchema, required=False)  # no body: nothing to change
 @blp.response(200, MeSchema)
 def update_me(changes):
@@ -54,6 +56,7 @@ def update_me(changes):
 
 @blp.put("/me/conditions")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(ConditionEntrySchema(many=True))
 @blp.response(200, MeSchema)
 def replace_my_conditions(items):
@@ -88,6 +91,7 @@ def list_my_consents():
 
 @blp.post("/me/consents")
 @jwt_required()
+@per_user_and_ip("PROFILE_RATE_LIMIT")
 @blp.arguments(ConsentChangeSchema)
 @blp.response(201, ConsentSchema)
 def change_my_consent(data):
@@ -105,6 +109,7 @@ def export_me():
 
 @blp.delete("/me")
 @jwt_required()
+@per_user_and_ip("ERASURE_RATE_LIMIT")
 @blp.response(204)
 def erase_me():
     """Erase the caller's account; their messages stay in others' histories as "deleted user"."""

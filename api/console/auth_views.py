@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, redirect, render_template, request, url_for
 
 from api.console import SIGN_IN_NOTICES, bp, error_page, safe_next, session
-from api.extensions import limiter
+from api.extensions import limiter, per_staff_and_ip
 from services import accounts
 from services.errors import AccountSuspendedError, AuthenticationError
 
@@ -34,6 +34,7 @@ def sign_in():
 
 
 @bp.post("/sign-out")
+@per_staff_and_ip("SESSION_RATE_LIMIT")
 def sign_out():
     """The CSRF token was checked before this runs (an unsafe request); the session is revoked server-side."""
     accounts.logout(session_id=g.console.session_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 
 from api.console import bp
+from api.extensions import per_staff_and_ip
 from models import db
 from services import conditions, groups
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -29,12 +30,14 @@ def circle(group_id: str, *, error: str | None = None, status: int = 200):
 
 
 @bp.post("/circles/<id:group_id>/members/<id:user_id>/approve")
+@per_staff_and_ip("STAFF_ACTION_RATE_LIMIT")
 def approve_member(group_id: str, user_id: str):
     """Let in someone who asked to join."""
     return _act(group_id, "approved", lambda: groups.approve(g.console.user, group_id, user_id=user_id))
 
 
 @bp.post("/circles/<id:group_id>/members/<id:user_id>/remove")
+@per_staff_and_ip("STAFF_ACTION_RATE_LIMIT")
 def remove_member(group_id: str, user_id: str):
     """Remove a member, withdraw an invitation or turn down a request."""
     return _act(group_id, "removed", lambda: groups.remove_member(g.console.user, group_id, user_id=user_id))

@@ -5,6 +5,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from api.console import bp, form_errors, parse_form
+from api.extensions import per_staff_and_ip
 from api.schemas.mentoring import DecisionSchema
 from models import db
 from services import conditions, mentors
@@ -24,6 +25,7 @@ def mentor_applications(*, error: str | None = None, status_code: int = 200):
 
 
 @bp.post("/mentors/applications/<id:application_id>/decision")
+@per_staff_and_ip("STAFF_ACTION_RATE_LIMIT")
 def decide_application(application_id: str):
     """Approve or reject an application, with a note."""
     try:
@@ -48,6 +50,7 @@ def accreditation():
 
 
 @bp.post("/mentors/<id:mentor_id>/renew")
+@per_staff_and_ip("STAFF_ACTION_RATE_LIMIT")
 def renew(mentor_id: str):
     """Renew a mentor's accreditation for another period."""
     mentors.renew_accreditation(g.console.user, mentor_id)

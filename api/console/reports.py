@@ -5,6 +5,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from api.console import bp, form_errors, parse_form
+from api.extensions import per_staff_and_ip
 from api.schemas.moderation import ACTIONS, ResolveSchema
 from models import db
 from services import moderation
@@ -34,6 +35,7 @@ def report_detail(report_id: str, *, error: str | None = None, status: int = 200
 
 
 @bp.post("/reports/<id:report_id>/resolve")
+@per_staff_and_ip("STAFF_ACTION_RATE_LIMIT")
 def resolve_report(report_id: str):
     """Resolve a report; a refusal is shown beside the form."""
     try:

@@ -5,6 +5,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from api.console import bp, form_errors
+from api.extensions import per_staff_and_ip
 from api.schemas.resources import EVIDENCE_LEVELS, STATUSES, ResourceCreateSchema, ResourceUpdateSchema
 from models import db
 from services import conditions, resources
@@ -31,6 +32,7 @@ def new_resource():
 
 
 @bp.post("/resources/new")
+@per_staff_and_ip("RESOURCE_RATE_LIMIT")
 def create_resource():
     """Add a resource (a draft, or published at once)."""
     try:
@@ -50,6 +52,7 @@ def edit_resource(resource_id: str):
 
 
 @bp.post("/resources/<id:resource_id>")
+@per_staff_and_ip("RESOURCE_RATE_LIMIT")
 def update_resource(resource_id: str):
     """Save the editor: content, status, conditions."""
     try:
@@ -61,6 +64,7 @@ def update_resource(resource_id: str):
 
 
 @bp.post("/resources/<id:resource_id>/review")
+@per_staff_and_ip("RESOURCE_RATE_LIMIT")
 def review_resource(resource_id: str):
     """Record that a resource was reviewed now."""
     resources.update(g.console.user, resource_id, reviewed=True)
