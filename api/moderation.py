@@ -3,10 +3,10 @@ from flask_smorest import Blueprint
 
 from api.extensions import per_user_and_ip
 from api.schemas.moderation import (
-    AuditPageSchema, AuditQuerySchema, FlagCountListSchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
+    AcknowledgementSchema, AuditPageSchema, AuditQuerySchema, FlagCountListSchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
     ReportReceiptSchema, ReportSchema, ResolveSchema,
 )
-from services import audit, moderation
+from services import alerts, audit, moderation
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Reports, moderation and the audit log")
 
@@ -46,6 +46,15 @@ def read_report(report_id):
 def resolve_report(data, report_id):
     """Moderators: dismiss, remove_content, warn, suspend_user or unsuspend (audited)."""
     return moderation.resolve(current_user, report_id, **data)
+
+
+@blp.post("/moderation/reports/<id:report_id>/acknowledge")
+@jwt_required()
+@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
+@blp.response(200, AcknowledgementSchema)
+def acknowledge_report(report_id):
+    """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
+    return alerts.acknowledge(current_user, report_id)
 
 
 @blp.get("/moderation/contact-flags")

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select, true
 from models import (
     GroupMembership, Message, Report, ReportStatus, Role, SafetyFlag, Severity, User, UserRole, db, utcnow,
 )
-from services import accounts, audit, groups, notifications, organisations, profiles, realtime
+from services import accounts, alerts, audit, groups, notifications, organisations, profiles, realtime
 from services.conversations import access_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -75,8 +75,11 @@ def read_report(moderator: User, report_id: str) -> ReportView:
     return ReportView(found, _context(found))
 
 
-def resolve(moderator: User, report_id: str, *, action: str, note: str | None = None) -> Report:
-    """Act on a report: dismiss, remove_content, warn, suspend_user or unsuspend. Audited."""
+def resolve(moderator: User, report_id: str, *, action: str, note: str | None = None,
+            real_crisis: bool | None = None, concern_reviewed: bool | None = None) -> Report:
+    """Act on a report: dismiss, remove_content, warn, suspend_user or unsuspend. Audited.
+
+    `real_crisis` / `concern_reviewed`: the moderator's label for a detector's alert (services/alerts.py)."""
     _require_staff(moderator)
     found = _get(moderator, report_id)
     if found.status == ReportStatus.RESOLVED:
@@ -89,6 +92,7 @@ def resolve(moderator: User, report_id: str, *, action: str, note: str | None = 
     _ACTIONS[action](moderator, found, note)
     found.status, found.action, found.resolution_note = ReportStatus.RESOLVED, action, note
     found.resolved_by, found.resolved_at = moderator.id, utcnow()
+    alerts.acknowledge_on_resolution(moderator, found, real_crisis=real_crisis, concern_reviewed=concern_reviewed)
     audit.record(moderator.id, f"report.{action}", target_type=found.target_type, target_id=found.target_id,
                  reason=note, report_id=found.id)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
-from services import changes, notifications
+from services import alerts, changes, notifications
 from services.changes import Change
 from services.checkins.reminders import next_due
 from services.matching import find_matches
@@ -25,6 +25,7 @@ def run_scheduled(now: datetime | None = None) -> dict[str, int]:
         "mentor_reminders_sent": remind_mentors(now),
         "accreditation_notices_sent": warn_expiring_accreditations(now),
         "check_in_reminders_sent": remind_check_ins(now),
+        "crisis_alert_escalations": escalate_crisis_alerts(now),
     }
 
 
@@ -103,6 +104,11 @@ def remind_check_ins(now: datetime) -> int:
                 done += 1
         db.session.commit()
     return done
+
+
+def escalate_crisis_alerts(now: datetime) -> int:
+    """A crisis alert nobody acknowledged escalates one step each CRISIS_ESCALATE_MINUTES (services/alerts.py)."""
+    return alerts.escalate_unacknowledged(now, claim=_claim)
 
 
 def _next_best_mentors(mentee: User, *, instead_of: str, count: int = 3) -> list[str]:

@@ -181,10 +181,12 @@ def test_running_twice_changes_nothing_the_second_time(app, client, people, ment
     set_mentor_profile(app, mentor, accredited_until=later(days=60))
     now = later(days=40)
     assert run(app, now) == {"mentorship_requests_expired": 2, "mentor_reminders_sent": 0,
-                             "accreditation_notices_sent": 1, "check_in_reminders_sent": 0}
+                             "accreditation_notices_sent": 1, "check_in_reminders_sent": 0,
+                             "crisis_alert_escalations": 0}
     notices = [len(inbox(client, p, None)) for p in (mentee, mentor)]
     assert run(app, now) == {"mentorship_requests_expired": 0, "mentor_reminders_sent": 0,
-                             "accreditation_notices_sent": 0, "check_in_reminders_sent": 0}
+                             "accreditation_notices_sent": 0, "check_in_reminders_sent": 0,
+                             "crisis_alert_escalations": 0}
     assert [len(inbox(client, p, None)) for p in (mentee, mentor)] == notices
 
 
@@ -195,5 +197,6 @@ def test_the_command_runs_every_job(app, client, mentee, mentor):
         result = app.test_cli_runner().invoke(args=["run-scheduled"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["mentorship_requests_expired: 1", "mentor_reminders_sent: 0",
-                                          "accreditation_notices_sent: 0", "check_in_reminders_sent: 0"]
+                                          "accreditation_notices_sent: 0", "check_in_reminders_sent: 0",
+                                          "crisis_alert_escalations: 0"]
     assert status_of(client, mentee, mentorship_id) == "expired"
