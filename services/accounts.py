@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -10,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import AuthSession, ConsentKind, ConsentRecord, RefreshToken, Role, User, UserRole, db, new_id, utcnow
-from services import devices, passwords
+from services import changes, devices, passwords, realtime
 from services.errors import AccountSuspendedError, AuthenticationError, ConflictError, InvalidInputError
 
 LOGIN_FAILED = "Email or password is incorrect."
@@ -108,17 +109,21 @@ def logout(*, session_id: str) -> None:
 
 
 def revoke_session(session_id: str, *, reason: str) -> None:
+    """End one session; once the caller commits, its live sockets are disconnected too."""
     db.session.execute(
         update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
+    changes.after_commit(partial(realtime.end_session, session_id))
 
 
 def revoke_all_sessions(user_id: str, *, reason: str) -> None:
+    """End every session of the person; once the caller commits, their live sockets are disconnected."""
     db.session.execute(
         update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
+    changes.after_commit(partial(realtime.end_user_sessions, user_id))
 
 
 def user_for_token(*, user_id: str, session_id: str | None) -> User | None:
