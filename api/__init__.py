@@ -18,6 +18,7 @@ from api.errors import register_error_handlers
 from api.extensions import api, limiter, migrate
 from api.realtime import init_realtime
 from api.request_log import register_request_log
+from api.openapi import OperationIdPlugin
 from api.schemas.common import ID_PATTERN
 from api.security import register_security
 from models import db
@@ -75,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     jwt.init_app(app)
     limiter.init_app(app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [OperationIdPlugin()]})
     init_realtime(app)
     notifications.install()
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",

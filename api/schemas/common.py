@@ -78,8 +78,28 @@ class UTCDateTime(fields.DateTime):
             raise ValidationError("Not a representable time.") from None
 
 
+class FullMatch(validate.Regexp):
+    """The whole value must match `body`, read the same way by Python, ECMAScript and Swift.
+
+    The OpenAPI document shows `^(?:body)$`, which generated clients can use as it is. Python's
+    `$` would also accept one trailing newline, so the check itself uses `fullmatch()`.
+    """
+
+    def __init__(self, body: str, *, error: str):
+        super().__init__(f"^(?:{body})$", error=error)
+        self._whole = re.compile(body)
+
+    def __call__(self, value):
+        if not isinstance(value, str) or self._whole.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
+
+
 def Id(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=validate.Regexp(f"^{ID_PATTERN}\\Z", error="Not a valid id."), **kwargs)
+    return fields.String(validate=FullMatch(ID_PATTERN, error="Not a valid id."), **kwargs)
 
 
 class StrictBool(fields.Boolean):

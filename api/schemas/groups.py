@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from api.schemas.common import Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
+from api.schemas.common import NOT_BLANK, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
 from api.schemas.messaging import ConnectionSchema, PersonRefSchema, SafetySchema
 from api.schemas.resources import ResourceSummarySchema
 
-NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 INTENTS = ["listen", "tips", "review", "one_to_one", "group"]
 DURATIONS = ["one_off", "ongoing"]
 URGENCIES = ["low", "normal"]

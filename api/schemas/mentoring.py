@@ -67,7 +67,7 @@ class MatchQuerySchema(Schema):
     kind = fields.String(load_default="peer", validate=validate.OneOf(["peer", "mentor"]))
     condition_id = Id()
     support_type = fields.String(validate=validate.OneOf(SUPPORT_TYPES))
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
 
 class MatchSchema(Schema):

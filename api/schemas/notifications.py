@@ -1,11 +1,11 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import Id, Line, PageArgsSchema, StrictBool, UTCDateTime, page_schema
+from api.schemas.common import FullMatch, Id, Line, PageArgsSchema, StrictBool, UTCDateTime, page_schema
 
 
 class DeviceCreateSchema(Schema):
     token = Line(required=True, validate=[validate.Length(min=1, max=4096),
-                                          validate.Regexp(r"^\S+$", error="A token has no spaces.")])
+                                          FullMatch(r"\S+", error="A token has no spaces.")])
     platform = fields.String(required=True, validate=validate.OneOf(["ios", "android", "web"]))
     app_version = Line(allow_none=True, validate=validate.Length(max=40))
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import Id, Line, UTCDateTime, page_schema
+from api.schemas.common import NOT_BLANK, Id, Line, UTCDateTime, page_schema
 
 KINDS = ["provider", "charity", "staff_network"]
 
 
 class OrganisationCreateSchema(Schema):
-    name = Line(required=True, validate=[validate.Length(min=2, max=120), validate.Regexp(r"\s*\S", error="Must not be blank.")])
+    name = Line(required=True, validate=[validate.Length(min=2, max=120), NOT_BLANK])
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
 
 

@@ -5,11 +5,10 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import Body, Id, Line, PageArgsSchema, StrictBool, UTCDateTime, page_schema
+from api.schemas.common import NOT_BLANK, Body, FullMatch, Id, Line, PageArgsSchema, StrictBool, UTCDateTime, page_schema
 
 EVIDENCE_LEVELS = ["guideline", "systematic_review", "expert_opinion", "lived_experience"]
 STATUSES = ["draft", "published", "archived"]
-NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 
 
 class AuthorSchema(Schema):
@@ -38,7 +37,7 @@ class ResourceWriteSchema(Schema):
     condition_ids = fields.List(Id(), validate=validate.Length(max=20))
     evidence_level = fields.String(validate=validate.OneOf(EVIDENCE_LEVELS),
                                    metadata={"description": "Mentors' own guides default to lived_experience."})
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?\Z",
+    language = fields.String(validate=FullMatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?",
                                                       error="A language code such as en or cy."))
     review_due = UTCDateTime(metadata={"description": "Staff: when the next review is due (default: a year on)."})
     reviewed_at = UTCDateTime(metadata={"description": "Staff: when it was last reviewed (not in the future)."})

@@ -5,10 +5,10 @@ from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.schemas.common import Id, Line, StrictBool, Text, UTCDateTime
+from api.schemas.common import NOT_BLANK, FullMatch, Id, Line, StrictBool, Text, UTCDateTime
 
-LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a language tag such as en or pt-BR.")
-HH_MM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use 24-hour HH:MM.")
+LANGUAGE_TAG = FullMatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", error="Use a language tag such as en or pt-BR.")
+HH_MM = FullMatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", error="Use 24-hour HH:MM.")
 
 
 def _known_timezone(value: str) -> None:
@@ -19,7 +19,7 @@ def _known_timezone(value: str) -> None:
 _TIMEZONES = frozenset(available_timezones())
 
 def display_name(**kwargs) -> Line:
-    return Line(validate=[validate.Length(min=1, max=50), validate.Regexp(r"\S", error="Must not be blank.")], **kwargs)
+    return Line(validate=[validate.Length(min=1, max=50), NOT_BLANK], **kwargs)
 
 
 def bio() -> Text:
