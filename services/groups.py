@@ -1,21 +1,22 @@
 """Peer circles: public or private groups, each talking in its own group conversation.
 
-Who sees a circle: everyone signed in sees public ones; a private one is seen by staff, by anyone
-with a membership row (member, invited, requested), and by people living with its condition or
-one in the same group (so they can ask to join). Everything else answers 404.
+Who sees and manages a circle is decided in services/policy.py (rules C2-C5): everyone signed in
+sees public ones; a private one is seen by anyone with a membership row (member, invited,
+requested), by people living with its condition or one in the same group (so they can ask to
+join), and by staff whose scope covers the circle. Everything else answers 404.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, or_, select, true, tuple_, update
+from sqlalchemy import case, select, tuple_, update
 
 from models import (
-    Condition, Conversation, ConversationKind, ConversationMember, Group, GroupMembership, MentorProfile, Role,
+    Conversation, ConversationKind, ConversationMember, Group, GroupMembership, MentorProfile, Role,
     User, db, new_id, utcnow,
 )
-from services import changes, notifications, profiles
+from services import audit, changes, free_text, notifications, policy, profiles
 from services import conditions as condition_service
 from services.changes import Change
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -74,7 +75,7 @@ def is_accredited_mentor(user: User) -> bool:
 def access_group(viewer: User, group_id: str) -> Group:
     """Return the circle if `viewer` may see it; otherwise act as if it doesn't exist."""
     group = db.session.scalar(select(Group).where(Group.id == group_id, Group.archived_at.is_(None),
-                                                  _visible_to(viewer)))
+                                                  policy.circles_visible_to(viewer)))
     if group is None:
         raise NotFoundError("Circle not found.")
     return group
@@ -83,7 +84,8 @@ def access_group(viewer: User, group_id: str) -> Group:
 def list_groups(viewer: User, *, condition_id: str | None = None, q: str | None = None, limit: int = 20,
                 cursor: str | None = None) -> Page[GroupView]:
     """The circles the viewer may see, alphabetically; optionally for one condition or matching a name."""
-    stmt = select(Group).where(Group.archived_at.is_(None), _visible_to(viewer)).order_by(Group.name, Group.id)
+    stmt = select(Group).where(Group.archived_at.is_(None), policy.circles_visible_to(viewer)).order_by(
+        Group.name, Group.id)
     if condition_id:
         stmt = stmt.where(Group.condition_id == condition_id)
     if q and q.strip():
@@ -113,15 +115,28 @@ class MemberView:
 
 
 def list_members(manager: User, group_id: str) -> list[MemberView]:
-    """A circle's hosts first, then members, invitations and requests, oldest first: hosts and moderators only."""
+    """A circle's hosts first, then members, invitations and requests, oldest first: its hosts, and staff
+    who cover it (policy C4); a staff read is audited."""
     group = access_group(manager, group_id)
     _require_manager(manager, group)
+    if not policy.hosts_circle(manager, group):
+        audit.record(manager.id, "circle.members_read", target_type="group", target_id=group.id)
+        db.session.commit()
     order = case((GroupMembership.role == HOST, 0), (GroupMembership.status == MEMBER, 1),
                  (GroupMembership.status == INVITED, 2), else_=3)
     rows = db.session.execute(
         select(GroupMembership, User.display_name).join(User, User.id == GroupMembership.user_id)
         .where(GroupMembership.group_id == group.id).order_by(order, GroupMembership.created_at, User.id))
     return [MemberView(m.user_id, name, m.status, m.role, m.created_at) for m, name in rows]
+
+
+def get_group_for_staff(staff: User, group_id: str) -> tuple[GroupView, list[MemberView] | None]:
+    """A circle for the console, with its people only when `staff` may manage it (policy C4; audited)."""
+    view = get_group(staff, group_id)
+    group = db.session.get(Group, view.id)
+    if not policy.may_manage_circle(staff, group):
+        return view, None
+    return view, list_members(staff, group_id)
 
 
 def suggest_groups(seeker: User, condition_ids: set[str], *, limit: int = 5) -> list[GroupView]:
@@ -139,18 +154,6 @@ def suggest_groups(seeker: User, condition_ids: set[str], *, limit: int = 5) -> 
         .order_by(exact_first, Group.member_count.desc(), Group.name, Group.id).limit(limit)
     ))
     return views_for(seeker, groups)
-
-
-def _visible_to(viewer: User):
-    if viewer.is_staff:
-        return true()
-    clauses = [Group.visibility == PUBLIC,
-               Group.id.in_(select(GroupMembership.group_id).where(GroupMembership.user_id == viewer.id))]
-    related = condition_service.related_condition_ids({uc.condition_id for uc in viewer.conditions})
-    if related:  # the same condition, or one in the same group: the people a private circle is for
-        clauses += [Group.condition_id.in_(related),
-                    Group.condition_id.in_(select(Condition.id).where(Condition.parent_id.in_(related)))]
-    return or_(*clauses)
 
 
 # --- changing ----------------------------------------------------------------------------------
@@ -172,8 +175,9 @@ def create_group(creator: User, *, name: str, description: str | None = None, co
     db.session.add_all([group, membership, ConversationMember(conversation_id=conversation.id, user_id=creator.id)])
     db.session.flush()
     _record(group, creator.id)
+    safety = free_text.screen_fields(creator, source="group", source_id=group.id, texts=[name, description])
     db.session.commit()
-    return view_of(group, membership)
+    return free_text.with_safety(view_of(group, membership), safety)
 
 
 def join_group(person: User, group_id: str) -> GroupView:
@@ -213,6 +217,7 @@ def invite(host: User, group_id: str, *, user_id: str) -> tuple[GroupMembership,
     group = access_group(host, group_id)
     _require_manager(host, group)
     invitee = profiles.access_user(host, user_id)
+    _require_may_admit(host, group, invitee)
     membership = _membership(group.id, invitee.id)
     if membership is not None and membership.status == MEMBER:
         raise ConflictError("This person is already a member.")
@@ -241,6 +246,7 @@ def approve(host: User, group_id: str, *, user_id: str) -> GroupMembership:
         return membership
     if membership.status != REQUESTED:
         raise ConflictError("This person was invited and has not asked to join; they can join themselves.")
+    _require_may_admit(host, group, db.session.get(User, user_id))
     membership = _admit(group, user_id, membership)
     notifications.notify(db.session.get(User, user_id), "group_request_approved", {"group_id": group.id})
     db.session.commit()
@@ -256,7 +262,7 @@ def remove_member(host: User, group_id: str, *, user_id: str) -> None:
     membership = _membership(group.id, user_id)
     if membership is None:
         raise NotFoundError("This person is not in this circle.")
-    if membership.role == HOST and user_id != host.id and not host.is_staff:
+    if membership.role == HOST and not policy.may_remove_host(host, group, user_id):
         raise PermissionDeniedError("Only moderators can remove a host.")
     was_member = membership.status == MEMBER
     _remove(group, membership)
@@ -271,10 +277,14 @@ def _membership(group_id: str, user_id: str) -> GroupMembership | None:
 
 
 def _require_manager(actor: User, group: Group) -> None:
-    membership = _membership(group.id, actor.id)
-    is_host = membership is not None and membership.status == MEMBER and membership.role == HOST
-    if not (is_host or actor.is_staff):
+    if not policy.may_manage_circle(actor, group):
         raise PermissionDeniedError("Only the circle's hosts and moderators can do this.")
+
+
+def _require_may_admit(manager: User, group: Group, person: User) -> None:
+    if not policy.may_admit_as_manager(manager, group, person):
+        raise PermissionDeniedError("Moderators invite or let in only people in their organisations, and never "
+                                    "themselves: a host can invite you.")
 
 
 def _admit(group: Group, user_id: str, membership: GroupMembership | None) -> GroupMembership:

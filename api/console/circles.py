@@ -1,4 +1,5 @@
-"""Circles and their members: moderators see every circle, let in requests and remove people."""
+"""Circles and their members: moderators see the circles they may (services/policy.py, C2-C5), let in
+requests and remove people in the circles they look after."""
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from services.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 @bp.get("/circles")
 def circles():
-    """Every circle, alphabetically, optionally by name."""
+    """The circles this moderator may see, alphabetically, optionally by name."""
     q = (request.args.get("q") or "").strip()[:80] or None
     page = groups.list_groups(g.console.user, q=q, cursor=request.args.get("cursor") or None)
     names = conditions.names_of({c.condition_id for c in page.items if c.condition_id})
@@ -22,8 +23,7 @@ def circles():
 @bp.get("/circles/<id:group_id>")
 def circle(group_id: str, *, error: str | None = None, status: int = 200):
     """One circle and the people in it."""
-    circle = groups.get_group(g.console.user, group_id)
-    members = groups.list_members(g.console.user, group_id)
+    circle, members = groups.get_group_for_staff(g.console.user, group_id)
     condition = conditions.names_of({circle.condition_id}).get(circle.condition_id) if circle.condition_id else None
     return render_template("console/circle.html", circle=circle, members=members, condition=condition,
                            error=error, done=request.args.get("done")), status
