@@ -5,8 +5,8 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from models import User, UserCondition, Visibility, db
-from services import blocks, organisations
+from models import User, UserCondition, db
+from services import blocks, organisations, policy
 from services import conditions as condition_service
 from services.errors import InvalidInputError, NotFoundError
 
@@ -72,22 +72,8 @@ def public_profile(viewer: User, user_id: str) -> PublicProfile:
 
 
 def conditions_visible_to(viewer: User, owner: User) -> list[UserCondition]:
-    """The owner's conditions that `viewer` may see.
-
-    `public`: everyone signed in. `matches`: people living with the same condition or one in the
-    same group, the people the matcher would show the owner to. `private`: the owner alone.
-    """
-    if viewer.id == owner.id:
-        return list(owner.conditions)
-    if owner.health_consent_withdrawn_at is not None:
-        return []  # consent withdrawn: their health information is not processed for others
-    viewer_related = condition_service.related_condition_ids({uc.condition_id for uc in viewer.conditions})
-    return [uc for uc in owner.conditions if uc.visibility == Visibility.PUBLIC
-            or (uc.visibility == Visibility.MATCHES and _shares_kind(uc, viewer_related))]
-
-
-def _shares_kind(owned: UserCondition, viewer_related: set[str]) -> bool:
-    return owned.condition_id in viewer_related or (owned.condition.parent_id or "") in viewer_related
+    """The owner's conditions that `viewer` may see (services/policy.py, H1)."""
+    return policy.conditions_visible_to(viewer, owner)
 
 
 def _check_conditions(user: User, items: list[dict]) -> None:

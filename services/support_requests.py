@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, tuple_, update
 
 from models import Condition, Connection, ConnectionStatus, SupportRequest, User, db, pair_key, utcnow
-from services import blocks, connections, message_safety, notifications
+from services import blocks, connections, message_safety, notifications, policy
 from services import conditions as condition_service
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.groups import GroupView, is_accredited_mentor, suggest_groups
@@ -184,15 +184,21 @@ def _connect(mentor: User, requester: User) -> Connection:
 
 def _suitable_for(mentor: User):
     """Requests a mentor may see: not their own, from active people not blocked either way, about a
-    condition they share (or one in the same group) or about none."""
+    condition they share (or one in the same group) or about none.
+
+    A request about a condition is listed only while its requester lists that condition as public
+    (services/policy.py, H3): the mentor's own conditions are theirs to declare, so they must not be
+    a key that shows who asked for help about a condition they keep to themselves or their connections."""
     related = condition_service.related_condition_ids({uc.condition_id for uc in mentor.conditions})
     about = [SupportRequest.condition_id.is_(None)]
     if related:
         about += [SupportRequest.condition_id.in_(related),
                   SupportRequest.condition_id.in_(select(Condition.id).where(Condition.parent_id.in_(related)))]
+    listed = or_(SupportRequest.condition_id.is_(None),
+                 policy.condition_is_findable(SupportRequest.user_id, SupportRequest.condition_id))
     stmt = (select(SupportRequest).join(User, User.id == SupportRequest.user_id)
             .where(SupportRequest.user_id != mentor.id, User.suspended_at.is_(None), User.erased_at.is_(None),
-                   or_(*about)))
+                   or_(*about), listed))
     hidden = blocks.hidden_user_ids(mentor.id)
     if hidden:
         stmt = stmt.where(SupportRequest.user_id.notin_(hidden))

@@ -20,11 +20,11 @@ def condition_id(client, name: str) -> str:
 
 def set_conditions(client, person, *entries) -> None:
     """Replace `person`'s conditions. Each entry is a condition name or a dict with `name` and
-    any of `diagnosed_year`, `treatments` and `visibility` (default `matches`)."""
+    any of `diagnosed_year`, `treatments` and `visibility` (default `public`: the visibility matching may use)."""
     body = []
     for entry in entries:
         entry = {"name": entry} if isinstance(entry, str) else dict(entry)
-        item = {"condition_id": condition_id(client, entry.pop("name")), "visibility": "matches"}
+        item = {"condition_id": condition_id(client, entry.pop("name")), "visibility": "public"}
         body.append(item | entry)
     response = client.put(f"{API}/me/conditions", json=body, headers=person.headers)
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -1,5 +1,10 @@
 """Finding candidates: SQL narrows the whole network to a pool, scoring.py ranks the pool.
 
+Everything here about a candidate is what the seeker may see of them (services/policy.py, H2):
+their public conditions and public profile fields. A `matches` or `private` condition, a birth
+year or anything else hidden never decides who is in the pool, their score or their order, so
+no seeker can learn it by changing their own conditions and watching the list.
+
 The pool queries use only what can be checked in SQL on every engine (shared condition or
 condition group, a shared language, exclusions, programme scope, mentor availability) and take the strongest tiers
 first (same condition and region, same condition, same group; mentors by rating), so the rows
@@ -15,9 +20,9 @@ from sqlalchemy.orm import aliased
 
 from models import (
     Condition, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition,
-    Visibility, db, utcnow,
+    db, utcnow,
 )
-from services import blocks, organisations
+from services import blocks, organisations, policy
 from services.errors import ConflictError, InvalidInputError
 from services.matching import scoring
 
@@ -45,9 +50,9 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
     pool = _candidate_pool(seeker, focus, kind=kind)
     if not pool:
         return []
-    people = _load_people(pool, visible_only=True)
+    people = _load_people(pool, findable_only=True)
     mentors = _load_mentor_facts(pool) if kind == "mentor" else {}
-    me = _load_people([seeker.id], visible_only=False)[seeker.id]
+    me = _load_people([seeker.id], findable_only=False)[seeker.id]
     matches = []
     for candidate_id in pool:
         mentor = mentors.get(candidate_id)
@@ -89,7 +94,7 @@ def _tier(seeker: User, condition_ids: set[str], *, region: str | None, kind: st
     stmt = (
         select(UserCondition.user_id).distinct()
         .join(User, User.id == UserCondition.user_id)
-        .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility != Visibility.PRIVATE,
+        .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility == policy.FINDABLE,
                UserCondition.user_id.notin_(excluded), User.suspended_at.is_(None), User.erased_at.is_(None),
                User.health_consent_withdrawn_at.is_(None),
                or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]),
@@ -134,7 +139,8 @@ def _excluded_ids(seeker_id: str) -> set[str]:
     return excluded
 
 
-def _load_people(user_ids: list[str], *, visible_only: bool) -> dict[str, scoring.Person]:
+def _load_people(user_ids: list[str], *, findable_only: bool) -> dict[str, scoring.Person]:
+    """Scoring facts: the seeker's own conditions, or only the public ones of candidates."""
     parent = aliased(Condition)
     rows = db.session.execute(
         select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
@@ -142,16 +148,16 @@ def _load_people(user_ids: list[str], *, visible_only: bool) -> dict[str, scorin
         .join(Condition, Condition.id == UserCondition.condition_id)
         .outerjoin(parent, parent.id == Condition.parent_id)
         .where(UserCondition.user_id.in_(user_ids),
-               *([UserCondition.visibility != Visibility.PRIVATE] if visible_only else []))
+               *([UserCondition.visibility == policy.FINDABLE] if findable_only else []))
     )
     facts: dict[str, list[scoring.ConditionFacts]] = {}
     for user_id, condition_id, diagnosed_year, treatments, name, parent_id, parent_name in rows:
         facts.setdefault(user_id, []).append(scoring.ConditionFacts(
             condition_id, name, parent_id, parent_name, diagnosed_year, list(treatments or [])))
-    users = db.session.execute(select(User.id, User.languages, User.region, User.timezone, User.birth_year)
+    users = db.session.execute(select(User.id, User.languages, User.region, User.timezone)
                                .where(User.id.in_(user_ids)))
-    return {uid: scoring.Person(uid, list(langs or []), region, tz, birth_year, facts.get(uid, []))
-            for uid, langs, region, tz, birth_year in users}
+    return {uid: scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
+            for uid, langs, region, tz in users}
 
 
 def _load_mentor_facts(user_ids: list[str]) -> dict[str, scoring.MentorFacts]:

@@ -1,6 +1,8 @@
 """How a candidate is scored. Product owners: the weights are all here, and each factor is one
-small function returning (points, reason). Reasons are read by patients: plain words, and only
-what the candidate let matches see.
+small function returning (points, reason). Reasons are read by patients: plain words.
+Every factor uses only what the seeker may see of the candidate (services/policy.py, H2): a
+number the seeker sees must not move with anything hidden from them, so there is no age factor
+(birth years are their owners' alone) and no factor reads a `matches` or `private` condition.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ WEIGHTS = {
     "shared_language_beyond_english": 5,
     "same_region": 8,
     "same_timezone": 3,
-    "similar_age": 5,              # same age band (decade)
     "offers_support_type": 10,
     "has_availability": 3,
     "answers_quickly": 8,          # median first answer within a day
@@ -42,13 +43,12 @@ class ConditionFacts:
 
 @dataclass
 class Person:
-    """What scoring may use about someone; for candidates, only conditions visible to matches."""
+    """What scoring may use about someone; for candidates, only their public conditions and fields."""
 
     id: str
     languages: list[str]
     region: str | None
     timezone: str | None
-    birth_year: int | None
     conditions: list[ConditionFacts]
 
 
@@ -126,13 +126,6 @@ def place(seeker: Person, candidate: Person) -> Factor:
     return 0, None
 
 
-def age_band(seeker: Person, candidate: Person) -> Factor:
-    # Birth years are their owners' alone, so this factor counts but is never given as a reason.
-    if seeker.birth_year and candidate.birth_year and seeker.birth_year // 10 == candidate.birth_year // 10:
-        return WEIGHTS["similar_age"], None
-    return 0, None
-
-
 def support_offered(mentor: MentorFacts | None, support_type: str | None) -> Factor:
     if mentor is None or not support_type or support_type not in mentor.support_types:
         return 0, None
@@ -166,7 +159,7 @@ def score(seeker: Person, candidate: Person, *, kind: str, focus: set[str], ment
         return 0, []
     factors = [
         overlap, shared_treatments(mine, theirs), diagnosis_timing(mine, theirs, kind), languages(seeker, candidate),
-        place(seeker, candidate), age_band(seeker, candidate), support_offered(mentor, support_type),
+        place(seeker, candidate), support_offered(mentor, support_type),
         availability(mentor), responsiveness(mentor), rating(mentor),
     ]
     total = sum(points for points, _ in factors)

@@ -268,7 +268,7 @@ def test_matches_come_best_first(client, people, seeker):
     assert len(scores) == 3 and scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
 
 
-@pytest.mark.parametrize("query", [{"kind": "coach"}, {"support_type": "therapy"}, {"limit": 0}, {"limit": 51},
+@pytest.mark.parametrize("query", [{"kind": "coach"}, {"support_type": "therapy"}, {"limit": 0}, {"limit": 101},
                                    {"condition_id": "not-an-id"}])
 def test_a_malformed_query_is_refused(client, seeker, query):
     assert_problem(client.get(f"{API}/matches", query_string=query, headers=seeker.headers), 422)

@@ -190,18 +190,45 @@ def test_matches_conditions_are_hidden_from_people_with_no_conditions(client, pe
     assert visible_slugs(client, stranger, owner) == set()
 
 
-def test_matches_conditions_are_seen_by_someone_with_the_same_condition(client, people, conditions):
-    owner, peer = people.make(), people.make()
+@pytest.mark.parametrize("declared", ["type-1-diabetes", "type-2-diabetes"])
+def test_declaring_the_same_condition_does_not_reveal_a_matches_condition(client, people, conditions, declared):
+    # Anyone may declare anything about themselves: the same (or a related) condition is no key (policy H1).
+    owner, stranger = people.make(), people.make()
     put_conditions(client, owner, [entry(conditions, "type-1-diabetes", "matches")])
-    put_conditions(client, peer, [entry(conditions, "type-1-diabetes", "private")])
-    assert visible_slugs(client, peer, owner) == {"type-1-diabetes"}
+    put_conditions(client, stranger, [entry(conditions, declared, "private")])
+    assert visible_slugs(client, stranger, owner) == set()
 
 
-def test_matches_conditions_are_seen_by_someone_in_the_same_group(client, people, conditions):
-    owner, peer = people.make(), people.make()
+def test_declaring_every_condition_reveals_no_matches_condition(client, people, conditions):
+    owner, collector = people.make(), people.make()
+    put_conditions(client, owner, [entry(conditions, "type-1-diabetes", "matches"), entry(conditions, "asthma", "public")])
+    put_conditions(client, collector, [entry(conditions, slug, "private") for slug in conditions])
+    assert visible_slugs(client, collector, owner) == {"asthma"}
+
+
+def connect(client, requester, addressee, *, accept: bool):
+    response = client.post("/api/v1/connections", json={"user_id": addressee.id}, headers=requester.headers)
+    assert response.status_code == 201, response.json
+    if accept:
+        assert client.post(f"/api/v1/connections/{response.json['id']}/accept",
+                           headers=addressee.headers).status_code == 200
+    return response.json["id"]
+
+
+def test_matches_conditions_are_seen_by_accepted_connections_both_ways(client, people, conditions):
+    owner, friend = people.make(), people.make()
     put_conditions(client, owner, [entry(conditions, "type-1-diabetes", "matches")])
-    put_conditions(client, peer, [entry(conditions, "type-2-diabetes", "private")])
-    assert visible_slugs(client, peer, owner) == {"type-1-diabetes"}
+    put_conditions(client, friend, [entry(conditions, "asthma", "matches")])
+    connect(client, friend, owner, accept=True)
+    assert visible_slugs(client, friend, owner) == {"type-1-diabetes"}
+    assert visible_slugs(client, owner, friend) == {"asthma"}
+
+
+def test_a_pending_connection_request_does_not_reveal_matches_conditions(client, people, conditions):
+    owner, asker = people.make(), people.make()
+    put_conditions(client, owner, [entry(conditions, "type-1-diabetes", "matches")])
+    connect(client, asker, owner, accept=False)
+    assert visible_slugs(client, asker, owner) == set()
 
 
 def test_private_conditions_are_seen_by_nobody_else(client, people, conditions):

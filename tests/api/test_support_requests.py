@@ -6,12 +6,25 @@ import uuid
 import pytest
 
 from models import MentorProfile, Notification, PushOutbox, db
-from tests.api.test_groups import condition_id, inbox_types, join, live_with, make_mentor, start_circle
+from tests.api import test_groups
+from tests.api.test_groups import condition_id, inbox_types, join, start_circle
 from tests.conftest import assert_problem
 
 API = "/api/v1"
 REQUESTS = f"{API}/support-requests"
 TOPIC = "Scared about my first hypo at work — how do I tell colleagues?"
+
+
+def live_with(client, person, *condition_ids: str, visibility: str = "public") -> None:
+    """Conditions listed as public: the only ones others are matched or routed by (policy H2, H3)."""
+    test_groups.live_with(client, person, *condition_ids, visibility=visibility)
+
+
+def make_mentor(app, people, client, *condition_ids: str, support_types: list[str] | None = None):
+    mentor = test_groups.make_mentor(app, people, client, support_types=support_types)
+    if condition_ids:
+        live_with(client, mentor, *condition_ids)
+    return mentor
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ def condition(condition_id=T1D, *, year=None, treatments=()) -> ConditionFacts:
     return ConditionFacts(condition_id, name, parent, parent_name, year, list(treatments))
 
 
-def person(*conditions, languages=("en",), region=None, timezone=None, birth_year=None, id_="p") -> Person:
-    return Person(id_, list(languages), region, timezone, birth_year, list(conditions) or [condition()])
+def person(*conditions, languages=("en",), region=None, timezone=None, id_="p") -> Person:
+    return Person(id_, list(languages), region, timezone, list(conditions) or [condition()])
 
 
 def mentor_facts(*, support_types=("chat",), availability=(), median_response_hours=None, rating_count=0,
@@ -128,11 +128,12 @@ def test_a_different_place_scores_nothing():
     assert scoring.place(person(region="Kent"), person(region="Fife")) == (0, None)
 
 
-# age_band
+# nothing hidden
 
-def test_the_same_age_band_scores_without_a_reason():
-    assert scoring.age_band(person(birth_year=1981), person(birth_year=1989)) == (WEIGHTS["similar_age"], None)
-    assert scoring.age_band(person(birth_year=1979), person(birth_year=1981)) == (0, None)
+def test_no_factor_reads_what_the_seeker_may_not_see():
+    # A birth year is its owner's alone: a weight for it would move a number the seeker sees.
+    assert "similar_age" not in WEIGHTS and not hasattr(scoring, "age_band")
+    assert "birth_year" not in Person.__dataclass_fields__
 
 
 # support_offered, availability, responsiveness, rating
@@ -172,24 +173,22 @@ def test_a_rating_scales_from_one_to_five():
 # score()
 
 def test_zero_condition_overlap_means_no_match_whatever_else_is_shared():
-    seeker = person(condition(T1D), languages=["en", "pa"], region="Kent", birth_year=1980)
-    candidate = person(condition(ASTHMA), languages=["en", "pa"], region="Kent", birth_year=1980)
+    seeker = person(condition(T1D), languages=["en", "pa"], region="Kent")
+    candidate = person(condition(ASTHMA), languages=["en", "pa"], region="Kent")
     assert scoring.score(seeker, candidate, kind="mentor", focus={T1D},
                          mentor=mentor_facts(median_response_hours=1)) == (0, [])
 
 
 def test_score_adds_every_factor_and_lists_reasons_strongest_first():
-    seeker = person(condition(T1D, year=2020, treatments=["CGM"]), languages=["en", "pa"], region="Kent",
-                    birth_year=1980)
-    candidate = person(condition(T1D, year=2010, treatments=["cgm"]), languages=["pa"], region="Kent",
-                       birth_year=1985)
+    seeker = person(condition(T1D, year=2020, treatments=["CGM"]), languages=["en", "pa"], region="Kent")
+    candidate = person(condition(T1D, year=2010, treatments=["cgm"]), languages=["pa"], region="Kent")
     mentor = mentor_facts(support_types=["chat"], availability=[{"day": "mon", "start": "09:00", "end": "10:00"}],
                           median_response_hours=2, rating_count=3, rating_mean=5.0)
     points, reasons = scoring.score(seeker, candidate, kind="mentor", focus={T1D}, mentor=mentor,
                                     support_type="chat")
     assert points == sum(WEIGHTS[k] for k in (
         "same_condition", "shared_treatment", "further_along", "shared_language_beyond_english", "same_region",
-        "similar_age", "offers_support_type", "has_availability", "answers_quickly", "rating"))
+        "offers_support_type", "has_availability", "answers_quickly", "rating"))
     assert reasons == [
         "Also lives with Type 1 diabetes", "Diagnosed 10 years before you", "Offers a chat",
         "Rated 5.0 out of 5 by 3 mentees", "Also uses cgm", "Lives in your region",
