@@ -59,28 +59,12 @@ Health information (conditions)
       they search for.
   H3. An open support request about a condition is shown to mentors only while the requester
       lists that condition as `public`; a request about no condition is shown to accredited mentors.
-Health information (conditions)
-  H1. Anyone may say anything about themselves, so declaring a condition or a role is never a key
-      to other people's health information. Each condition a person lists has a visibility:
-      `public`: seen by everyone who may see the person (P1);
-      `matches`: seen only by the people they are connected with (an accepted peer connection or
-      an active mentorship), never by someone who merely lists the same condition;
-      `private`: the person alone.
-      After withdrawing consent to health-data processing, nobody else sees any of them.
-  H2. Matching, suggestions and every listing, order, score, count or filter that one person sees
-      about others use only what that person may see: other people are found, scored and ordered
-      by their `public` conditions and public profile fields alone (never a birth year, never a
-      `matches` or `private` condition). A person's own conditions, of any visibility, choose what
-      they search for.
-  H3. An open support request about a condition is shown to mentors only while the requester
-      lists that condition as `public`; a request about no condition is shown to accredited mentors.
 """
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from models import Condition, Group, GroupMembership, MembershipRole, OrganisationMember, Report, Role, User, db
-from models import Connection, ConnectionStatus, Mentorship, MentorshipStatus, UserCondition, pair_key
 from models import Connection, ConnectionStatus, Mentorship, MentorshipStatus, UserCondition, pair_key
 from services import blocks
 from services import conditions as condition_service
@@ -148,38 +132,6 @@ def may_admit_as_manager(actor: User, group: Group, person: User) -> bool:
     if hosts_circle(actor, group):
         return True
     return person.id != actor.id and covers(actor, person.id)
-
-
-# --- Health information (conditions) ------------------------------------------------------------
-
-FINDABLE = "public"  # H2: the one visibility that may find, score or order a person for someone else
-
-
-def conditions_visible_to(viewer: User, owner: User) -> list:
-    """H1: the owner's conditions that `viewer` may see."""
-    if viewer.id == owner.id:
-        return list(owner.conditions)
-    if owner.health_consent_withdrawn_at is not None:
-        return []
-    shown = {FINDABLE} | ({"matches"} if are_connected(viewer.id, owner.id) else set())
-    return [uc for uc in owner.conditions if uc.visibility in shown]
-
-
-def are_connected(a_id: str, b_id: str) -> bool:
-    """H1: an accepted peer connection or an active mentorship, either way round."""
-    connected = exists().where(Connection.pair_key == pair_key(a_id, b_id),
-                               Connection.status == ConnectionStatus.ACCEPTED)
-    mentoring = exists().where(Mentorship.status == MentorshipStatus.ACTIVE, or_(
-        and_(Mentorship.mentor_id == a_id, Mentorship.mentee_id == b_id),
-        and_(Mentorship.mentor_id == b_id, Mentorship.mentee_id == a_id)))
-    return bool(db.session.scalar(select(or_(connected, mentoring))))
-
-
-def condition_is_findable(user_id, condition_id) -> ColumnElement[bool]:
-    """H2/H3 as one SQL condition: this person lists this condition as public and has not withdrawn consent."""
-    withdrawn = select(User.id).where(User.health_consent_withdrawn_at.isnot(None)).correlate(None)
-    return exists().where(UserCondition.user_id == user_id, UserCondition.condition_id == condition_id,
-                          UserCondition.visibility == FINDABLE, UserCondition.user_id.notin_(withdrawn))
 
 
 # --- Health information (conditions) ------------------------------------------------------------
