@@ -38,6 +38,8 @@ class Config:
 
     JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or DEV_SECRET
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_env_int("ACCESS_TOKEN_SECONDS", 15 * 60))
+    # DELETE /me needs a sign-in this recent (a fresh token from login or registration) or the password.
+    RECENT_SIGN_IN_SECONDS = _env_int("RECENT_SIGN_IN_SECONDS", 10 * 60)
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(seconds=_env_int("REFRESH_TOKEN_SECONDS", 30 * 24 * 3600))
     JWT_TOKEN_LOCATION = ["headers"]
     # The moderator console (/console) carries the same tokens in cookies, read only by its own pages

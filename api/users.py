@@ -1,39 +1,45 @@
-from flask_jwt_extended import current_user, jwt_required
+from datetime import datetime, timezone
+
+from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.extensions import per_user_and_ip
-from api.schemas.common import StrictBool, UTCDateTime
+from api.schemas.common import Password, StrictBool, UTCDateTime
 from api.schemas.users import ConditionEntrySchema, MeSchema, ProfileUpdateSchema, PublicProfileSchema
 from services import consents, privacy, profiles
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Profiles, conditions and privacy")
 
 
-class ExportSchema(Schema):
-    """The whole export, one section per kind of record (see docs/privacy.md)."""
+EXPORT_SECTIONS = (
+    "conditions", "consents", "messages", "conversations", "connections", "blocks", "devices", "notifications",
+    "mentor_applications", "mentorships", "feedback_given", "feedback_received", "support_requests", "circles",
+    "circles_created", "reports_filed", "reports_about_me", "safety_flags", "moderation_actions_about_me",
+    "staff_actions", "organisations", "sessions", "password_resets", "check_ins", "resources_authored",
+)
 
-    exported_at = UTCDateTime()
-    account = fields.Dict()
-    conditions = fields.List(fields.Dict())
-    consents = fields.List(fields.Dict())
-    messages = fields.List(fields.Dict())
-    connections = fields.List(fields.Dict())
-    blocks = fields.List(fields.Dict())
-    devices = fields.List(fields.Dict())
-    notifications = fields.List(fields.Dict())
-    mentor_applications = fields.List(fields.Dict())
-    mentor_profile = fields.Dict(allow_none=True)
-    mentorships = fields.List(fields.Dict())
-    feedback_given = fields.List(fields.Dict())
-    support_requests = fields.List(fields.Dict())
-    circles = fields.List(fields.Dict())
-    reports_filed = fields.List(fields.Dict())
-    organisations = fields.List(fields.Dict())
-    sessions = fields.List(fields.Dict())
-    check_ins = fields.List(fields.Dict())
-    check_in_reminders = fields.Dict(allow_none=True)
-    resources_authored = fields.List(fields.Dict())
+
+# The whole export, one section per kind of record (see docs/privacy.md).
+ExportSchema = Schema.from_dict({
+    "exported_at": UTCDateTime(), "account": fields.Dict(),
+    "mentor_profile": fields.Dict(allow_none=True), "check_in_reminders": fields.Dict(allow_none=True),
+    **{section: fields.List(fields.Dict()) for section in EXPORT_SECTIONS},
+}, name="Export")
+
+
+class EraseSchema(Schema):
+    """Without a sign-in in the last RECENT_SIGN_IN_SECONDS, the password proves it is really them."""
+
+    password = Password(validate=validate.Length(max=256))
+
+
+def _token_is_fresh() -> bool:
+    """True for an access token from a sign-in less than RECENT_SIGN_IN_SECONDS ago (login, registration)."""
+    fresh = get_jwt().get("fresh", False)
+    if isinstance(fresh, bool):
+        return fresh
+    return fresh >= datetime.now(timezone.utc).timestamp()
 
 
 @blp.get("/me")
@@ -110,10 +116,14 @@ def export_me():
 @blp.delete("/me")
 @jwt_required()
 @per_user_and_ip("ERASURE_RATE_LIMIT")
+@blp.arguments(EraseSchema, required=False)  # no body: a fresh sign-in is proof enough
 @blp.response(204)
-def erase_me():
-    """Erase the caller's account; their messages stay in others' histories as "deleted user"."""
-    privacy.erase_account(current_user)
+@blp.alt_response(401, description="No sign-in in the last RECENT_SIGN_IN_SECONDS (`recent_sign_in_required`) "
+                                   "or a wrong password (`password_incorrect`); nothing was changed")
+def erase_me(data):
+    """Erase the caller's account (needs a recent sign-in or the password); their messages stay in others'
+    histories as "deleted user"."""
+    privacy.erase_account(current_user, fresh_token=_token_is_fresh(), password=(data or {}).get("password"))
 
 
 @blp.get("/users/<id:user_id>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
@@ -161,14 +161,16 @@ def _start_session(user: User) -> TokenPair:
     session = AuthSession(id=new_id(), user_id=user.id)
     db.session.add(session)
     db.session.flush()
-    return _issue_tokens(user, session.id)
+    # A sign-in with the password gives a "fresh" access token: irreversible actions (erasure) accept it
+    # for RECENT_SIGN_IN_SECONDS; tokens from /auth/refresh are never fresh.
+    return _issue_tokens(user, session.id, fresh=timedelta(seconds=current_app.config["RECENT_SIGN_IN_SECONDS"]))
 
 
-def _issue_tokens(user: User, session_id: str) -> TokenPair:
+def _issue_tokens(user: User, session_id: str, *, fresh: timedelta | bool = False) -> TokenPair:
     jti = new_id()
     expires_at = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
     db.session.add(RefreshToken(jti=jti, session_id=session_id, expires_at=expires_at))
     return TokenPair(
-        access_token=create_access_token(identity=user.id, additional_claims={"sid": session_id}),
+        access_token=create_access_token(identity=user.id, additional_claims={"sid": session_id}, fresh=fresh),
         refresh_token=create_refresh_token(identity=user.id, additional_claims={"sid": session_id, "jti": jti}),
     )

@@ -82,6 +82,8 @@ def _append_to_streams(session: Session) -> None:
     heads = _reserve_positions(session, counts)
     rows = []
     for user_id, kind, entity_id in entries:
+        if user_id not in heads:  # an erased account's stream takes nothing more
+            continue
         heads[user_id] += 1
         rows.append({"user_id": user_id, "position": heads[user_id], "kind": kind, "entity_id": entity_id,
                      "created_at": utcnow()})
@@ -99,12 +101,13 @@ def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, in
     heads = {}
     for user_id in sorted(counts):
         new_head = session.execute(
-            update(User).where(User.id == user_id)
+            update(User).where(User.id == user_id, User.erased_at.is_(None))
             # updated_at stays: it is the profile's, and moving a stream head is no profile edit.
             .values(stream_position=User.stream_position + counts[user_id], updated_at=User.updated_at)
             .returning(User.stream_position)
-        ).scalar_one()
-        heads[user_id] = new_head - counts[user_id]
+        ).scalar_one_or_none()
+        if new_head is not None:
+            heads[user_id] = new_head - counts[user_id]
     return heads
 
 

@@ -35,6 +35,12 @@ class PermissionDeniedError(ServiceError):
     status, code, title = 403, "permission_denied", "You are not allowed to do this"
 
 
+class ConversationEndedError(ServiceError):
+    """The other person of a direct conversation erased their account: its history stays, sending ends."""
+
+    status, code, title = 403, "conversation_ended", "This conversation has ended"
+
+
 class NotFoundError(ServiceError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -13,7 +13,7 @@ from models import (
 from services import audit, blocks, changes, mentorships, message_safety, organisations
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
-from services.errors import ConflictError, NotFoundError, PermissionDeniedError
+from services.errors import ConflictError, ConversationEndedError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, encode_cursor
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -169,6 +169,8 @@ def _check_may_send(sender: User, conversation: Conversation) -> None:
     other = next((uid for uid in member_ids(conversation) if uid != sender.id), None)
     if other is None:
         raise PermissionDeniedError("The other person has left this conversation.")
+    if db.session.scalar(select(User.erased_at).where(User.id == other)) is not None:
+        raise ConversationEndedError("This person deleted their account; the conversation has ended.")
     if blocks.is_blocked_either_way(sender.id, other):
         raise PermissionDeniedError("You cannot send messages in this conversation.")
     if not _may_message_directly(sender.id, other):

@@ -25,8 +25,11 @@ PUSH_SWITCH = {
 
 
 def notify(user: User, type_: str, data: dict[str, str], *, push: bool = True, message: Message | None = None,
-           ) -> Notification:
-    """Add an inbox entry and, unless the person switched it off, a push to the outbox."""
+           ) -> Notification | None:
+    """Add an inbox entry and, unless the person switched it off, a push to the outbox. An erased
+    account gets neither: nothing accrues for someone who has left (docs/privacy.md)."""
+    if user is None or user.erased_at is not None:
+        return None
     notification = Notification(id=new_id(), user_id=user.id, type=type_, data=data,
                                 conversation_id=message.conversation_id if message else None,
                                 seq=message.seq if message else None)

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from models import Device, db
+from tests.conftest import assert_problem
 
 
 def _connected_conversation(client, a, b) -> str:
@@ -57,7 +58,7 @@ def test_export_includes_messages_connections_blocks_devices_and_notifications(c
     assert {n["type"] for n in export["notifications"]} == {"connection_accepted"}
 
 
-def test_erasure_frees_circle_places_and_ends_open_mentorships(client, people, app):
+def test_erasure_frees_circle_places_and_ends_and_removes_mentorships(client, people, app):
     from models import Group, MentorProfile, Mentorship
     from services import mentors
 
@@ -79,7 +80,7 @@ def test_erasure_frees_circle_places_and_ends_open_mentorships(client, people, a
     assert client.delete("/api/v1/me", headers=mentee.headers).status_code == 204
     with app.app_context():
         assert db.session.get(Group, circle["id"]).member_count == 1  # the moderator who created it
-        assert db.session.get(Mentorship, asked["id"]).status == "ended"
+        assert db.session.get(Mentorship, asked["id"]) is None  # ended, then erased with its goals and feedback
         assert db.session.get(MentorProfile, mentor.id).active_mentees == 0
 
 
@@ -118,3 +119,120 @@ def test_after_erasure_an_export_of_the_account_holds_nothing_personal(client, p
     assert left["conditions"] == left["consents"] == left["devices"] == left["notifications"] == []
     assert left["sessions"] == [] and left["account"]["display_name"] == "Deleted user"
     assert [m["body"] for m in left["messages"]] == [None]
+
+
+# --- irreversible actions: erasure needs a recent sign-in -------------------------------------------
+
+def _refreshed_headers(client, person) -> dict:
+    """An access token from /auth/refresh: valid, but not from a recent sign-in."""
+    pair = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {person.refresh_token}"}).json
+    return {"Authorization": f"Bearer {pair['access_token']}"}
+
+
+def test_erasure_with_a_refreshed_token_needs_the_password_and_changes_nothing_without_it(client, people):
+    person = people.make()
+    headers = _refreshed_headers(client, person)
+    assert_problem(client.delete("/api/v1/me", headers=headers), 401, "recent_sign_in_required")
+    assert_problem(client.delete("/api/v1/me", json={"password": "not-my-password-at-all"}, headers=headers),
+                   401, "password_incorrect")
+    assert client.get("/api/v1/me", headers=headers).json["email"] == person.email  # still there
+    assert client.delete("/api/v1/me", json={"password": person.password}, headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_fresh_sign_in_erases_without_a_password(client, people):
+    person = people.make()
+    login = client.post("/api/v1/auth/login", json={"email": person.email, "password": person.password}).json
+    assert client.delete("/api/v1/me", headers={"Authorization": f"Bearer {login['access_token']}"}).status_code == 204
+
+
+def test_a_sign_in_older_than_the_window_no_longer_counts_as_recent(make_app):
+    from tests.factories import PersonFactory
+
+    app = make_app(RECENT_SIGN_IN_SECONDS=0)
+    client, person = app.test_client(), PersonFactory(app).make()
+    assert_problem(client.delete("/api/v1/me", headers=person.headers), 401, "recent_sign_in_required")
+    assert client.delete("/api/v1/me", json={"password": person.password}, headers=person.headers).status_code == 204
+
+
+def test_the_erasure_password_is_rate_limited_like_a_login(make_app):
+    from tests.factories import PersonFactory
+
+    app = make_app(RECENT_SIGN_IN_SECONDS=0, ERASURE_RATE_LIMIT="2 per hour")
+    client, person = app.test_client(), PersonFactory(app).make()
+    for _ in range(2):
+        assert_problem(client.delete("/api/v1/me", json={"password": "guess-guess-guess"}, headers=person.headers),
+                       401, "password_incorrect")
+    assert client.delete("/api/v1/me", json={"password": person.password}, headers=person.headers).status_code == 429
+
+
+# --- after erasure nobody can reach the account ---------------------------------------------------
+
+def test_nobody_can_message_or_reach_an_erased_account_and_nothing_accrues_for_it(client, people, app):
+    from models import Notification, PushOutbox, StreamChange
+    from tests.mentoring_helpers import make_mentor
+
+    friend = people.make()
+    mentor = make_mentor(client, people)
+    leaver_conversation = _connected_conversation(client, mentor, friend)
+    client.post("/api/v1/devices", json={"token": "phone-of-mentor", "platform": "ios"}, headers=mentor.headers)
+    assert client.delete("/api/v1/me", headers=mentor.headers).status_code == 204
+
+    sent = client.post(f"/api/v1/conversations/{leaver_conversation}/messages",
+                       json={"client_msg_id": "late", "body": "are you there?"}, headers=friend.headers)
+    assert_problem(sent, 403, "conversation_ended")
+    assert_problem(client.post("/api/v1/connections", json={"user_id": mentor.id}, headers=friend.headers), 404)
+    assert_problem(client.post("/api/v1/mentorships", json={"mentor_id": mentor.id}, headers=friend.headers), 404)
+    assert_problem(client.get(f"/api/v1/users/{mentor.id}", headers=friend.headers), 404)
+    # The history stays readable for the other person.
+    assert client.get(f"/api/v1/conversations/{leaver_conversation}/messages", headers=friend.headers).status_code == 200
+    with app.app_context():
+        for model in (Notification, PushOutbox, StreamChange):
+            assert db.session.scalars(select(model).where(model.user_id == mentor.id)).all() == [], model
+
+
+def test_the_other_sides_app_hears_that_the_mentorship_ended(client, people, app):
+    from tests.mentoring_helpers import make_mentor
+
+    mentor, mentee = make_mentor(client, people), people.make()
+    asked = client.post("/api/v1/mentorships", json={"mentor_id": mentor.id, "goals": ["sleep better"]},
+                        headers=mentee.headers).json
+    client.post(f"/api/v1/mentorships/{asked['id']}/accept", headers=mentor.headers)
+    since = client.get("/api/v1/sync", headers=mentor.headers).json["next_since"]
+    assert client.delete("/api/v1/me", headers=mentee.headers).status_code == 204
+    assert client.get("/api/v1/mentorships", headers=mentor.headers).json["items"] == []
+    assert client.get("/api/v1/sync", query_string={"since": since}, headers=mentor.headers).status_code == 200
+
+
+# --- the export is complete --------------------------------------------------------------------------
+
+def test_the_export_of_someone_who_did_everything_fills_every_section(client, people, app):
+    from tests.api.test_erasure_scan import build_rich_world
+
+    person, mark, _ = build_rich_world(client, people, app)
+    export = client.get("/api/v1/me/export", headers=person.headers).json
+    empty = sorted(k for k, v in export.items() if v in ([], None, {}))
+    # Staff sections stay empty for a member; the rest all hold something.
+    assert empty == ["circles_created", "moderation_actions_about_me", "staff_actions"]
+    assert export["account"]["matching_scope"] == "network" and export["account"]["region"] == "GB-ENG"
+    assert {(m["role"], m["mentor_id"] == person.id) for m in export["mentorships"]} == {("mentor", True),
+                                                                                        ("mentee", False)}
+    assert all(m["mentee_id"] for m in export["mentorships"])
+    assert [f["comment"] for f in export["feedback_received"]] == [f"thanks Zeph {mark}"]
+    assert {r["urgency"] for r in export["support_requests"]} == {"normal"}
+    assert any(c["muted"] and c["read_seq"] > 0 for c in export["conversations"])
+    assert [f["found"] for f in export["safety_flags"]] == [["phone"]]
+    assert any(r["source"] == "crisis_detector" for r in export["reports_about_me"])
+    assert export["password_resets"] and "token_hash" not in str(export["password_resets"])
+
+
+def test_the_export_never_names_who_blocked_or_reported_the_person(client, people):
+    person, other = people.make(), people.make()
+    client.post("/api/v1/reports", json={"target_type": "user", "target_id": person.id, "reason": "spam",
+                                         "details": "written by the reporter"}, headers=other.headers)
+    client.post("/api/v1/blocks", json={"user_id": person.id}, headers=other.headers)
+    export = client.get("/api/v1/me/export", headers=person.headers).json
+    text = str(export)
+    assert other.id not in text and "written by the reporter" not in text
+    assert [(r["reason"], r["source"]) for r in export["reports_about_me"]] == [("spam", "user")]
+    assert export["blocks"] == []
