@@ -67,6 +67,8 @@ MARKERS: dict[str, set[str]] = {
     "mentorship_message": set(),
     "check_in_id": set(),
     "draft_resource_title": STAFF,       # a draft in the library: staff review drafts
+    # and every persona's own email: theirs alone ("email_member" -> {"member"}, ...)
+    **{f"email_{name}": {name} for name in PERSONAS if name != "anonymous"},
 }
 
 
@@ -175,6 +177,11 @@ def build_world(app) -> World:
                                                     "reason": "harassment", "details": values["report_details"]},
                             headers=victim.headers))
 
+    # A report planted by the other organisation's moderator, about the victim: a way in, if reporting
+    # someone let you act on them (policy R2).
+    planted = ok(client.post(f"{API}/reports", json={"target_type": "user", "target_id": victim.id, "reason": "spam"},
+                             headers=mod_other.headers))
+
     # A draft in the evidence library.
     draft = ok(client.post(f"{API}/resources", json={"title": values["draft_resource_title"], "status": "draft",
                                                      "url": "https://example.org/draft", "evidence_level": "guideline",
@@ -190,8 +197,8 @@ def build_world(app) -> World:
         "direct_message": direct_message["id"], "early_message": early["id"], "connection": connection_id,
         "mentorship": mentorship["id"], "support_request": support["id"], "check_in": check_in["id"],
         "device_token": device_token, "report": report["id"], "draft": draft["id"], "application": application["id"],
-        "o1_code": o1_code_id,
-    }, values=values)
+        "o1_code": o1_code_id, "planted_report": planted["id"],
+    }, values=values | {f"email_{name}": person.email for name, person in personas.items() if person})
 
     # Every live persona takes a /sync token and opens a socket now, while the former member is still in.
     for name in PEOPLE:

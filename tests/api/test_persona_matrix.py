@@ -175,6 +175,9 @@ MATRIX: dict[str, Case] = {
     "moderation.read_report": Case(staff_only(scope=STAFF_IN)),
     "moderation.resolve_report": Case(staff_only(A, scope=STAFF_IN), body={"action": "dismiss"}),
     "moderation.acknowledge_report": Case(staff_only(A, scope=STAFF_IN)),
+    # A moderator who reported someone outside their scope may not then act on them (R2).
+    "moderation.resolve_report#planted": Case(staff_only(A, scope=STAFF_IN) | {"mod_other": 403},
+                                              params={"report_id": "planted_report"}, body={"action": "suspend_user"}),
     "moderation.read_audit_log": Case(staff_only(scope={"admin"}, outside=403)),
     "mentoring.list_mentor_applications": Case(staff_only()),
     "mentoring.decide_mentor_application": Case(staff_only(409, scope=STAFF_IN), body={"decision": "reject"}),
@@ -203,6 +206,8 @@ MATRIX: dict[str, Case] = {
     "console.report_queue": Case(console()), "console.report_detail": Case(console(scope=STAFF_IN)),
     "console.resolve_report": Case(console(A, scope=STAFF_IN), form={"action": "dismiss"}),
     "console.acknowledge_report": Case(console(A, scope=STAFF_IN), form={}),
+    "console.resolve_report#planted": Case(console(A, scope=STAFF_IN) | {"mod_other": 403},
+                                           params={"report_id": "planted_report"}, form={"action": "suspend_user"}),
     "console.resources_list": Case(console()), "console.new_resource": Case(console()),
     "console.edit_resource": Case(console()), "console.create_resource": Case(console(A), form={}),
     "console.update_resource": Case(console(A), form={}), "console.review_resource": Case(console(A), form={}),
@@ -339,6 +344,7 @@ def test_the_markers_do_reach_those_who_may_read_them(world):
     assert values["circle_late_message"] in json.dumps(world.received("member"))
     report = client.get(f"/api/v1/moderation/reports/{world.ids['report']}", headers=world.headers("mod_same"))
     assert values["report_details"] in report.get_data(as_text=True)
+    assert values["email_member"] in client.get("/api/v1/me", headers=world.headers("member")).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("persona", sorted(PEOPLE))
