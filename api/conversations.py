@@ -76,7 +76,7 @@ def mark_read(data, conversation_id):
 @jwt_required()
 @per_user_and_ip("EDIT_RATE_LIMIT")
 @blp.arguments(MessageEditSchema)
-@blp.response(200, MessageSchema)
+@blp.response(200, SentMessageSchema)
 def edit_message(data, message_id):
     """Edit a message: the sender, within 15 minutes."""
     return messages.edit_message(current_user, message_id, **data)

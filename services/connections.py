@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, tuple_
 
 from models import Connection, ConnectionStatus, User, db, pair_key, utcnow
-from services import changes, profiles
+from services import changes, free_text, profiles
 from services.changes import Change
 from services.conversations import open_direct_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -34,8 +34,9 @@ def request_connection(requester: User, *, user_id: str, message: str | None = N
     connection.responded_at = None
     db.session.flush()
     _record(connection)
+    safety = free_text.screen_fields(requester, source="connection", source_id=connection.id, texts=[message])
     db.session.commit()
-    return connection
+    return free_text.with_safety(connection, safety)
 
 
 def accept_connection(addressee: User, connection_id: str) -> Connection:

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from models import (
     MentorProfile, Mentorship, MentorshipFeedback, MentorshipStatus, User, db, new_id, utcnow,
 )
-from services import blocks, changes, notifications
+from services import blocks, changes, free_text, notifications
 from services.changes import Change
 from services.conversations import open_direct_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -40,8 +40,9 @@ def request_mentorship(mentee: User, *, mentor_id: str, message: str | None = No
     db.session.flush()
     notifications.notify(profile.user, "mentorship_request", {"mentorship_id": mentorship.id})
     _record(mentorship)
+    safety = free_text.screen_fields(mentee, source="mentorship", source_id=mentorship.id, texts=[message, *(goals or [])])
     db.session.commit()
-    return mentorship
+    return free_text.with_safety(mentorship, safety)
 
 
 def accept(mentor: User, mentorship_id: str) -> Mentorship:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import audit, blocks, changes, mentorships, message_safety, organisations
+from services import audit, blocks, changes, free_text, mentorships, message_safety, organisations
 from services.changes import Change
 from services.conversations import access_conversation, member_ids
 from services.errors import ConflictError, ConversationEndedError, NotFoundError, PermissionDeniedError
@@ -101,8 +101,9 @@ def edit_message(editor: User, message_id: str, *, body: str) -> Message:
     message.labels = message_safety.labels_for(body)
     message.edited_at = utcnow()
     _record_update(message)
+    safety = message_safety.screen_free_text(editor, source="message", source_id=message.id, text=body)
     db.session.commit()
-    return message
+    return free_text.with_safety(message, safety)
 
 
 def delete_message(actor: User, message_id: str) -> None:

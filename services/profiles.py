@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from models import User, UserCondition, db
 from services import blocks, organisations, policy
 from services import conditions as condition_service
+from services import free_text
 from services.errors import InvalidInputError, NotFoundError
 
 
@@ -28,12 +29,17 @@ def update_profile(user: User, **changes) -> User:
     settings = changes.pop("settings", None)
     if changes.get("matching_scope") == "programme" and not organisations.organisation_ids(user.id):
         raise InvalidInputError("matching_scope", "Join a programme (POST /me/referrals) before limiting matching to it.")
+    written = [value for field, value in changes.items() if field in SCREENED_FIELDS and value != getattr(user, field)]
     for field, value in changes.items():
         setattr(user, field, value)
     if settings is not None:
         user.settings = _merged(user.settings, settings)
+    safety = free_text.screen_fields(user, source="profile", source_id=user.id, texts=written)
     db.session.commit()
-    return user
+    return free_text.with_safety(user, safety)
+
+
+SCREENED_FIELDS = ("display_name", "bio")  # free text a person writes about themselves (only what changed)
 
 
 def replace_conditions(user: User, items: list[dict]) -> User:

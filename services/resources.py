@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy import update as sql_update
 
 from models import Condition, EvidenceLevel, Resource, ResourceCondition, ResourceStatus, User, db, utcnow
-from services import audit, message_safety
+from services import audit, free_text, message_safety
 from services import conditions as condition_service
 from services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from services.groups import is_accredited_mentor
@@ -122,8 +122,9 @@ def create(author: User, *, title: str, evidence_level: str | None = None, statu
     resource = Resource(author_id=author.id, status=ResourceStatus.DRAFT, title=title, evidence_level=evidence_level)
     db.session.add(resource)
     _apply(author, resource, changes, created=True)
+    safety = _screen(author, resource, changes)
     db.session.commit()
-    return _views(author, [resource])[0]
+    return free_text.with_safety(_views(author, [resource])[0], safety)
 
 
 def update(editor: User, resource_id: str, **fields) -> ResourceView:
@@ -133,8 +134,16 @@ def update(editor: User, resource_id: str, **fields) -> ResourceView:
         raise PermissionDeniedError("Only moderators can change a resource once it is published.")
     _require_review_rights(editor, fields)
     _apply(editor, resource, fields, created=False)
+    safety = _screen(editor, resource, fields)
     db.session.commit()
-    return _views(editor, [resource])[0]
+    return free_text.with_safety(_views(editor, [resource])[0], safety)
+
+
+def _screen(writer: User, resource: Resource, changes: dict) -> dict | None:
+    """A draft's title and text, when this save wrote them, through the crisis detectors."""
+    db.session.flush()
+    return free_text.screen_fields(writer, source="resource", source_id=resource.id,
+                                   texts=[changes.get("title"), changes.get("body")])
 
 
 def _require_review_rights(editor: User, changes: dict) -> None:

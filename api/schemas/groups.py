@@ -39,6 +39,7 @@ class GroupSchema(Schema):
     membership = fields.String(allow_none=True, metadata={"description": "null, member, invited or requested"})
     role = fields.String(allow_none=True, metadata={"description": "member or host, once a member"})
     created_at = UTCDateTime()
+    safety = fields.Nested(SafetySchema, metadata={"description": "Only when a circle just created reads as a crisis or concern."})
 
 
 class InvitationCreateSchema(Schema):

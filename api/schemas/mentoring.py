@@ -101,6 +101,7 @@ class MentorshipSchema(Schema):
     expires_at = UTCDateTime()
     started_at = UTCDateTime(allow_none=True)
     ended_at = UTCDateTime(allow_none=True)
+    safety = fields.Nested("SafetySchema", metadata={"description": "Only when a request just sent reads as a crisis or concern."})
 
 
 class MentorshipQuerySchema(PageArgsSchema):

@@ -90,6 +90,7 @@ class ConnectionSchema(FastDump):
     conversation_id = fields.String(allow_none=True)
     created_at = UTCDateTime()
     responded_at = UTCDateTime(allow_none=True)
+    safety = fields.Nested(SafetySchema, metadata={"description": "Only when a note just sent reads as a crisis or concern."})
 
 
 class BlockSchema(FastDump):

@@ -91,6 +91,7 @@ class ResourceSchema(ResourceSummarySchema):
     published_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
+    safety = fields.Nested("SafetySchema", metadata={"description": "Only when text just saved reads as a crisis or concern."})
 
 
 class OverdueQuerySchema(Schema):

@@ -113,6 +113,7 @@ class MeSchema(UserSchema):
     settings = fields.Nested(SettingsSchema)
     conditions = fields.List(fields.Nested(OwnConditionSchema))
     matching_scope = fields.String(metadata={"description": "network (default) or programme: match only within my programmes"})
+    safety = fields.Nested("SafetySchema", metadata={"description": "Only when profile text just saved reads as a crisis or concern."})
 
 
 class ProfileUpdateSchema(Schema):
