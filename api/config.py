@@ -123,18 +123,6 @@ class Config:
     # `flask safety-labels` exports texts only with a documented legal basis set here AND the person's
     # own "safety_research" consent; otherwise features only (docs/safety.md).
     SAFETY_LABELS_TEXT_LEGAL_BASIS = os.environ.get("SAFETY_LABELS_TEXT_LEGAL_BASIS") or None
-    # Crisis alerts that someone answers (services/alerts.py, docs/safety.md): unacknowledged this long, an
-    # alert escalates one step (on-call again, every moderator, then the safeguarding lead by email).
-    CRISIS_ESCALATE_MINUTES = _env_int("CRISIS_ESCALATE_MINUTES", 10)
-    SAFEGUARDING_LEAD_EMAIL = os.environ.get("SAFEGUARDING_LEAD_EMAIL") or None
-    CONSOLE_URL = os.environ.get("CONSOLE_URL") or None  # e.g. https://peerless.example.org: links in emails
-    # When moderators are at work ("Mon-Fri 09:00-17:00, Sat 10:00-13:00", or "always"), in MODERATION_TIMEZONE;
-    # outside them (and no one on call) a person in crisis is told nobody may read it soon.
-    MODERATION_STAFFED_HOURS = os.environ.get("MODERATION_STAFFED_HOURS", "Mon-Fri 09:00-17:00")
-    MODERATION_TIMEZONE = os.environ.get("MODERATION_TIMEZONE", "Europe/London")
-    # `flask safety-labels` exports texts only with a documented legal basis set here AND the person's
-    # own "safety_research" consent; otherwise features only (docs/safety.md).
-    SAFETY_LABELS_TEXT_LEGAL_BASIS = os.environ.get("SAFETY_LABELS_TEXT_LEGAL_BASIS") or None
     MENTOR_ACCREDITATION_DAYS = _env_int("MENTOR_ACCREDITATION_DAYS", 365)
     ACCREDITATION_NOTICE_DAYS = _env_int("ACCREDITATION_NOTICE_DAYS", 30)
     MENTORSHIP_REQUEST_TTL_HOURS = _env_int("MENTORSHIP_REQUEST_TTL_HOURS", 72)

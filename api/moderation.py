@@ -57,15 +57,6 @@ def acknowledge_report(report_id):
     return alerts.acknowledge(current_user, report_id)
 
 
-@blp.post("/moderation/reports/<id:report_id>/acknowledge")
-@jwt_required()
-@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
-@blp.response(200, AcknowledgementSchema)
-def acknowledge_report(report_id):
-    """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
-    return alerts.acknowledge(current_user, report_id)
-
-
 @blp.get("/moderation/contact-flags")
 @jwt_required()
 @blp.response(200, FlagCountListSchema)

@@ -26,7 +26,6 @@ def run_scheduled(now: datetime | None = None) -> dict[str, int]:
         "accreditation_notices_sent": warn_expiring_accreditations(now),
         "check_in_reminders_sent": remind_check_ins(now),
         "crisis_alert_escalations": escalate_crisis_alerts(now),
-        "crisis_alert_escalations": escalate_crisis_alerts(now),
     }
 
 
@@ -105,11 +104,6 @@ def remind_check_ins(now: datetime) -> int:
                 done += 1
         db.session.commit()
     return done
-
-
-def escalate_crisis_alerts(now: datetime) -> int:
-    """A crisis alert nobody acknowledged escalates one step each CRISIS_ESCALATE_MINUTES (services/alerts.py)."""
-    return alerts.escalate_unacknowledged(now, claim=_claim)
 
 
 def escalate_crisis_alerts(now: datetime) -> int:

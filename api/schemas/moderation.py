@@ -38,16 +38,10 @@ class ReportSchema(ReportReceiptSchema):
     escalation_level = fields.Integer()
     real_crisis = fields.Boolean(allow_none=True)
     concern_reviewed = fields.Boolean(allow_none=True)
-    acknowledged_at = UTCDateTime(allow_none=True)
-    acknowledged_by = fields.String(allow_none=True)
-    escalation_level = fields.Integer()
-    real_crisis = fields.Boolean(allow_none=True)
-    concern_reviewed = fields.Boolean(allow_none=True)
 
 
 class ReportDetailSchema(ReportSchema):
     details = fields.String(allow_none=True)
-    escalations = fields.List(fields.Dict())  # [{step, name, at, notified}]: who was told, when, while unanswered
     escalations = fields.List(fields.Dict())  # [{step, name, at, notified}]: who was told, when, while unanswered
     context = fields.List(fields.Nested(MessageSchema))
 
@@ -59,15 +53,6 @@ class ReportQuerySchema(PageArgsSchema):
 class ResolveSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     note = Text(allow_none=True, validate=validate.Length(max=2000))
-    # The moderator's label for the next training round (flask safety-labels): was it a real crisis,
-    # and for a concern item, was the concern warranted. Optional, so older clients resolve as before.
-    real_crisis = fields.Boolean(allow_none=True)
-    concern_reviewed = fields.Boolean(allow_none=True)
-
-
-class AcknowledgementSchema(Schema):
-    acknowledged_at = UTCDateTime()
-    acknowledged_by = fields.String()
     # The moderator's label for the next training round (flask safety-labels): was it a real crisis,
     # and for a concern item, was the concern warranted. Optional, so older clients resolve as before.
     real_crisis = fields.Boolean(allow_none=True)
