@@ -221,7 +221,7 @@ def test_the_export_of_someone_who_did_everything_fills_every_section(client, pe
     assert [f["comment"] for f in export["feedback_received"]] == [f"thanks Zeph {mark}"]
     assert {r["urgency"] for r in export["support_requests"]} == {"normal"}
     assert any(c["muted"] and c["read_seq"] > 0 for c in export["conversations"])
-    assert [f["found"] for f in export["safety_flags"]] == [["phone"]]
+    assert any("phone" in f["found"] for f in export["safety_flags"])
     assert any(r["source"] == "crisis_detector" for r in export["reports_about_me"])
     assert export["password_resets"] and "token_hash" not in str(export["password_resets"])
 
