@@ -99,9 +99,17 @@ def act_on_verdict(author: User, verdict: engine.Verdict, *, target_type: str, t
     if verdict.crisis:
         moderation.raise_crisis_alert(target_type=target_type, target_id=target_id, person_id=author.id,
                                       categories=verdict.categories)
-        return {"crisis": True, "resources": helplines}
+        return with_staffing(author, {"crisis": True, "resources": helplines})
     _raise_concern(author, verdict, target_type=target_type, target_id=target_id, helplines=helplines)
     return {"crisis": False, "concern": True, "resources": helplines}
+
+
+def with_staffing(author: User, answer: dict) -> dict:
+    """Staffed hours (services/staffed_hours.py): a crisis answer says whether a moderator may read it
+    soon; outside staffed hours, with nobody on call, `staffed: false` and a message say so."""
+    from services import staffed_hours  # noqa: PLC0415 - the staffed-hours part stays in this one function
+
+    return answer | staffed_hours.notice(author)
 
 
 def _raise_concern(author: User, verdict: engine.Verdict, *, target_type: str, target_id: str,

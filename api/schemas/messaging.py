@@ -40,6 +40,9 @@ class SafetySchema(Schema):
     crisis = fields.Boolean()
     concern = fields.Boolean(metadata={"description": "A lower-confidence concern: true only when crisis is false."})
     resources = fields.List(fields.Nested(CrisisResourceSchema))
+    staffed = fields.Boolean(metadata={"description": "Crisis only: whether a moderator may read it soon (staffed "
+                                                      "hours, or someone on call)."})
+    message = fields.String(metadata={"description": "Crisis only, when staffed is false: says so, beside the helplines."})
 
 
 class ContactWarningSchema(Schema):
