@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 from models import (
     Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import changes
+from services import changes, policy
 from services.changes import Change
 from services.errors import NotFoundError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -24,7 +24,7 @@ MESSAGE_COLUMNS = (*Message.__table__.c, Message.deleted_at.is_not(None).label("
 def access_conversation(viewer: User, conversation_id: str) -> tuple[Conversation, ConversationMember]:
     """Return the conversation and the viewer's membership; non-members get the same 404 as a missing id."""
     member = db.session.get(ConversationMember, (conversation_id, viewer.id))
-    if member is None or member.left_at is not None:
+    if not policy.may_read_conversation(member):
         raise NotFoundError("Conversation not found.")
     return member.conversation, member
 

@@ -42,7 +42,8 @@ Reports
   R2. Dismissing needs the report in scope; acting on a person (warn, suspend, remove their
       content) needs that person in scope, so nobody can report a stranger and then act on them.
   R3. Reading a report shows the reported message with a few messages around it, and the read is
-      audited.
+      audited. An organisation moderator sees, around it, only what people in their scope wrote:
+      a report by one of their members does not open the rest of a conversation with outsiders.
 
 Health information (conditions)
   H1. Anyone may say anything about themselves, so declaring a condition or a role is never a key
@@ -64,8 +65,10 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
-from models import Condition, Group, GroupMembership, MembershipRole, OrganisationMember, Report, Role, User, db
-from models import Connection, ConnectionStatus, Mentorship, MentorshipStatus, UserCondition, pair_key
+from models import (
+    Condition, Connection, ConnectionStatus, ConversationMember, Group, GroupMembership, MembershipRole, Mentorship,
+    MentorshipStatus, Message, OrganisationMember, Report, Role, User, UserCondition, db, pair_key,
+)
 from services import blocks
 from services import conditions as condition_service
 
@@ -81,6 +84,11 @@ def may_see_person(viewer: User, other: User) -> bool:
 
 
 # --- Conversations and circles ------------------------------------------------------------------
+
+def may_read_conversation(member: ConversationMember | None) -> bool:
+    """C1: a current member (their membership row, not left) reads a conversation; nobody else does."""
+    return member is not None and member.left_at is None
+
 
 def circles_visible_to(viewer: User) -> ColumnElement[bool]:
     """C2 as one SQL condition on `Group`."""
@@ -225,3 +233,11 @@ def report_in_scope(staff: User, report: Report) -> bool:
 def may_act_on_reported_person(staff: User, report: Report) -> bool:
     """R2: acting on a person (anything but dismissing) needs that person in scope."""
     return covers(staff, report.target_user_id)
+
+
+def report_context_visible(staff: User, reported: Message) -> ColumnElement[bool]:
+    """R3 as one SQL condition on `Message`: around a reported message, what people in scope wrote."""
+    scope = members_in_scope(staff)
+    if scope is None:
+        return true()
+    return or_(Message.id == reported.id, Message.sender_id.in_(scope))
