@@ -326,6 +326,10 @@ def _remove(group: Group, membership: GroupMembership) -> None:
         db.session.execute(
             update(Group).where(Group.id == group.id, Group.member_count > 0)
             .values(member_count=Group.member_count - 1).execution_options(synchronize_session=False))
+        # The conversation's row lock orders this with sends (they take it for the next seq): a
+        # message either went out before the person left, or is not sent to them at all.
+        db.session.execute(update(Conversation).where(Conversation.id == group.conversation_id)
+                           .values(last_seq=Conversation.last_seq).execution_options(synchronize_session=False))
         member = db.session.get(ConversationMember, (group.conversation_id, user_id))
         if member is not None and member.left_at is None:
             member.left_at = utcnow()

@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import (
-    Connection, ConnectionStatus, Conversation, ConversationKind, Message, User, db, new_id, pair_key, utcnow,
+    Connection, ConnectionStatus, Conversation, ConversationKind, ConversationMember, Message, User, db, new_id,
+    pair_key, utcnow,
 )
 from services import audit, blocks, changes, free_text, mentorships, message_safety, organisations
 from services.changes import Change
@@ -52,7 +53,11 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
     db.session.add(message)
     member.read_seq = seq  # your own message is read
     safety, warning = message_safety.act_on_new_message(sender, conversation, message, screening)
-    changes.record(Change(member_ids(conversation), "message", message.id, event="message.created", entity=message))
+    # Who hears it is read under the conversation's row lock (taken by _next_seq): someone whose
+    # leaving committed first is not told, even though `conversation.members` was loaded before.
+    recipients = db.session.scalars(select(ConversationMember.user_id).where(
+        ConversationMember.conversation_id == conversation_id, ConversationMember.left_at.is_(None)))
+    changes.record(Change(list(recipients), "message", message.id, event="message.created", entity=message))
     try:
         db.session.commit()
     except IntegrityError:  # the unique constraints are the backstop for any race we did not foresee

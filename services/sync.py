@@ -37,6 +37,8 @@ class SyncResult:
     connections: list[Any] = field(default_factory=list)
     mentorships: list[Any] = field(default_factory=list)
     notifications: list[Any] = field(default_factory=list)
+    # Conversations the caller left or was removed from since the token: their ids only, once.
+    left_conversations: list[str] = field(default_factory=list)
 
 
 def sync(viewer: User, *, since: str | None = None) -> SyncResult:
@@ -86,7 +88,7 @@ def _queries() -> dict:
         "entries": select(StreamChange).where(StreamChange.user_id == VIEWER,
                                               StreamChange.position > bindparam("position"))
         .order_by(StreamChange.position).limit(_limit("max_changes")),
-        "touched": viewer_memberships().where(ConversationMember.user_id == VIEWER,
+        "touched": viewer_memberships().where(ConversationMember.user_id == VIEWER, ConversationMember.left_at.is_(None),
                                               ConversationMember.conversation_id.in_(IDS)),
         "messages": select(*MESSAGE_COLUMNS).where(Message.id.in_(IDS)).order_by(Message.seq),
         "connection": select(Connection.__table__).where(Connection.id.in_(IDS)).order_by(Connection.updated_at),
@@ -126,12 +128,16 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
     # A message or read receipt also changes its conversation's last message and unread counts.
     touched = dict.fromkeys([*ids.get("conversation", []), *(m.conversation_id for m in changed_messages),
                              *(key.split(":", 1)[0] for key in ids.get("read", []))])
+    # Only conversations the viewer is in now: one they left is named in `left_conversations` and
+    # nothing else, whatever older entries about it the token still covers (issue 13).
     memberships = list(db.session.scalars(q["touched"], {"viewer_id": viewer_id, "ids": list(touched)})) \
         if touched else []
+    current = {m.conversation_id for m in memberships}
     return SyncResult(
         next_since=_encode(viewer_id, entries[-1].position if entries else position),
         has_more=len(entries) == MAX_CHANGES,
-        messages=changed_messages,
+        messages=[m for m in changed_messages if m.conversation_id in current],
+        left_conversations=[conversation_id for conversation_id in touched if conversation_id not in current],
         read_positions=_read_positions_in(memberships),
         conversations=views_for(memberships),
         connections=_rows("connection", ids.get("connection", [])),

@@ -111,6 +111,9 @@ class SyncSchema(FastDump):
     connections = fields.List(fields.Nested(ConnectionSchema))
     mentorships = fields.List(fields.Nested(MentorshipSchema))
     notifications = fields.List(fields.Nested(NotificationSchema))
+    left_conversations = fields.List(fields.String(), metadata={
+        "description": "Ids of conversations the caller left or was removed from since `since`, each said once: "
+                       "drop them. Nothing else about them arrives any more."})
 
 
 class ConnectionRequestSchema(Schema):
