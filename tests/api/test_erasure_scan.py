@@ -167,3 +167,30 @@ def test_after_erasure_no_table_holds_the_persons_words_email_name_or_id(client,
     history = ok(client.get(f"{API}/conversations/{world['conversation']}/messages", headers=world["friend"].headers))
     mine = [m for m in history["items"] if m["sender_id"] == person.id] if "sender_id" in history["items"][0] else []
     assert all(m["body"] is None and m["deleted"] for m in mine)
+
+
+def test_an_erased_staff_member_leaves_their_id_only_in_the_audit_log(client, people, app):
+    """Staff links (who decided, resolved, acknowledged, published, created) are cleared; the audit log,
+    ids and codes only, keeps the anonymous shell's id as the record of what was done."""
+    staff = people.make(roles=("moderator", "admin"), display_name="Staff Quill")
+    applicant, writer, reporter, target = people.make(), people.make(), people.make(), people.make()
+    set_conditions(client, applicant, DIABETES_T1)
+    application = ok(apply_to_mentor(client, applicant))
+    ok(decide(client, staff, application["id"], note="fine"))
+    report = ok(client.post(f"{API}/reports", json={"target_type": "user", "target_id": target.id,
+                                                    "reason": "risk_to_self"}, headers=reporter.headers))
+    client.post(f"{API}/moderation/reports/{report['id']}/acknowledge", headers=staff.headers)
+    ok(client.post(f"{API}/moderation/reports/{report['id']}/resolve", json={"action": "dismiss", "note": "ok"},
+                   headers=staff.headers))
+    guide = ok(client.post(f"{API}/resources", json={"title": "Published guide", "url": "https://www.nhs.uk/",
+                                                     "evidence_level": "guideline", "status": "published"},
+                           headers=staff.headers))
+    org = ok(client.post(f"{API}/organisations", json={"name": "Staffed trust", "kind": "provider"},
+                         headers=staff.headers))
+    ok(client.post(f"{API}/organisations/{org['id']}/referral-codes", json={}, headers=staff.headers))
+    assert {t for t, _, _ in scan(app, [staff.id], "")} >= {
+        "mentor_applications", "reports", "resources", "organisations", "referral_codes", "audit_log"}
+
+    ok(client.delete(f"{API}/me", headers=staff.headers))
+    assert scan(app, [staff.id, staff.email, "Staff Quill"], staff.id) == []
+    assert ok(client.get(f"{API}/resources/{guide['id']}", headers=writer.headers))["title"] == "Published guide"
