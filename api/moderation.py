@@ -6,7 +6,8 @@ from api.schemas.moderation import (
     AcknowledgementSchema, AuditPageSchema, AuditQuerySchema, FlagCountListSchema, ReportCreateSchema, ReportDetailSchema, ReportPageSchema, ReportQuerySchema,
     ReportReceiptSchema, ReportSchema, ResolveSchema,
 )
-from services import alerts, audit, moderation
+from api.schemas.alerts import AlertResponseQuerySchema, AlertResponseSchema
+from services import alert_response, alerts, audit, moderation
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Reports, moderation and the audit log")
 
@@ -55,6 +56,17 @@ def resolve_report(data, report_id):
 def acknowledge_report(report_id):
     """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
     return alerts.acknowledge(current_user, report_id)
+
+
+@blp.get("/moderation/outcomes/alert-response")
+@jwt_required()
+@blp.arguments(AlertResponseQuerySchema, location="query")
+@blp.response(200, AlertResponseSchema)
+@blp.alt_response(403, description="Not a moderator or admin")
+@blp.alt_response(404, description="An organisation you do not moderate (or none with this id)")
+def read_alert_response(args):
+    """Moderators: median and 90th-percentile minutes to acknowledge crisis alerts per period; small groups withheld."""
+    return alert_response.time_to_acknowledge(current_user, **args)
 
 
 @blp.get("/moderation/contact-flags")

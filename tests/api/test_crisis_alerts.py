@@ -120,3 +120,69 @@ def test_the_report_shows_how_it_escalated(app, client, people, moderator):
         run_scheduled(now=later(minutes=11))
     detail = client.get(f"{API}/moderation/reports/{alert_id}", headers=moderator.headers).json
     assert detail["escalation_level"] == 1 and [s["name"] for s in detail["escalations"]] == ["on_call"]
+
+
+# Time to acknowledge, in outcomes
+
+def alerts_acknowledged_after(app, client, people, minutes: list[int | None], start) -> list[str]:
+    from datetime import timedelta
+
+    ids = []
+    for wait in minutes:
+        alert_id = crisis_alert(client, people)
+        set_alert(app, alert_id, created_at=start,
+                  acknowledged_at=None if wait is None else start + timedelta(minutes=wait))
+        ids.append(alert_id)
+    return ids
+
+
+def response_times(client, person, **query):
+    return client.get(f"{API}/moderation/outcomes/alert-response", query_string=query, headers=person.headers)
+
+
+def test_time_to_acknowledge_median_and_90th_percentile_per_month(make_app, people):
+    from datetime import datetime, timezone
+
+    app = make_app(OUTCOMES_MIN_CELL=3)
+    client = app.test_client()
+    moderator = people.make(roles=("moderator",))
+    november = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
+    alerts_acknowledged_after(app, client, people, [2, 4, 6, 8, 30, None], november)
+    body = response_times(client, moderator).json
+    [period] = body["periods"]
+    assert period["period_start"].startswith("2026-11-01T00:00:00")
+    assert (period["alerts"], period["acknowledged"], period["median_minutes"], period["p90_minutes"]) == (6, 5, 6.0, 30.0)
+    assert body["min_cell"] == 3 and body["period"] == "month"
+
+
+def test_a_period_about_fewer_people_than_the_minimum_cell_is_withheld_whole(make_app, people):
+    from datetime import datetime, timezone
+
+    app = make_app(OUTCOMES_MIN_CELL=3)
+    client = app.test_client()
+    moderator = people.make(roles=("moderator",))
+    alerts_acknowledged_after(app, client, people, [3, 5], datetime(2026, 10, 5, tzinfo=timezone.utc))
+    [period] = response_times(client, moderator, period="week").json["periods"]
+    assert period == {"period_start": "2026-10-05T00:00:00Z", "suppressed": True, "alerts": None,
+                      "acknowledged": None, "median_minutes": None, "p90_minutes": None}
+
+
+def test_time_to_acknowledge_is_for_staff_only_and_a_bad_period_is_a_422(client, people):
+    assert_problem(response_times(client, people.make()), 403, "permission_denied")
+    assert_problem(response_times(client, people.make(roles=("moderator",)), period="year"), 422)
+
+
+def test_an_organisation_moderator_counts_only_their_members_alerts(make_app, people):
+    app = make_app(OUTCOMES_MIN_CELL=1)
+    client = app.test_client()
+    admin = people.make(roles=("admin",))
+    ours = create_org(client, admin)
+    our_moderator, our_member = people.make(roles=("moderator",)), people.make()
+    add_moderator(client, admin, ours, our_moderator)
+    join(client, admin, ours, our_member)
+    crisis_alert(client, people, author=our_member)
+    crisis_alert(client, people)  # someone outside the programme
+    [period] = response_times(client, our_moderator).json["periods"]
+    assert period["alerts"] == 1
+    [everyone] = response_times(client, admin).json["periods"]
+    assert everyone["alerts"] == 2
