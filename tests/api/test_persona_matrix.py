@@ -27,8 +27,10 @@ from flask_jwt_extended import decode_token
 from api.extensions import limiter
 from models import db
 from tests.conftest import build_test_app, migrated_database
+from tests.factories import PersonFactory
+from tests.mentoring_helpers import condition_id, set_conditions
 from tests.persona_world import (
-    IN_SCOPE_STAFF, MARKERS, NETWORK_STAFF, PEOPLE, PERSONAS, SIGNED_OUT, STAFF, World, build_world, close_sockets,
+    MATCHES_CONDITION, PRIVATE_CONDITION, PUBLIC_CONDITION, IN_SCOPE_STAFF, MARKERS, NETWORK_STAFF, PEOPLE, PERSONAS, SIGNED_OUT, STAFF, World, build_world, close_sockets,
 )
 
 ALLOWED = "allowed"  # a write this persona may make: not sent here (it would change the world)
@@ -354,12 +356,7 @@ def test_the_sync_snapshot_holds_nothing_private(world, persona):
     assert leaked(response.get_data(as_text=True), forbidden_markers(world, persona)) == []
 
 
-SYNC_XFAIL = {"former": "B fixing: /sync since an old token still returns the circle (name, newest message) "
-                        "after leaving (issue 13, finding 2)"}
-
-
-@pytest.mark.parametrize("persona", [pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=SYNC_XFAIL[name])]
-                                                  if name in SYNC_XFAIL else []) for name in sorted(PEOPLE)])
+@pytest.mark.parametrize("persona", sorted(PEOPLE))
 def test_sync_since_a_token_from_before_holds_nothing_private(world, persona):
     response = world.app.test_client().get("/api/v1/sync", query_string={"since": world.since[persona]},
                                            headers=world.headers(persona))
@@ -376,3 +373,25 @@ def test_the_socket_carries_nothing_private(world, persona):
 @pytest.mark.parametrize("persona", ["suspended", "erased"])
 def test_a_dead_session_has_no_socket(world, persona):
     assert not world.sockets[persona].is_connected()
+
+
+def test_her_hidden_conditions_are_no_key_to_finding_her(world):
+    """Self-declared keys (policy H1-H3): someone who declares, searches for or asks about the
+    victim's `matches` or `private` condition learns nothing about her; her public one finds her."""
+    client, prober = world.app.test_client(), PersonFactory(world.app).make(display_name="Prober")
+    victim = world.ids["victim"]
+
+    def found(response) -> bool:
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        return victim in response.get_data(as_text=True)
+
+    set_conditions(client, prober, PUBLIC_CONDITION)
+    assert found(client.get("/api/v1/matches", query_string={"kind": "peer"}, headers=prober.headers))
+    for hidden_condition in (MATCHES_CONDITION, PRIVATE_CONDITION):
+        set_conditions(client, prober, {"name": hidden_condition, "visibility": "private"})
+        hidden_id = condition_id(client, hidden_condition)
+        assert not found(client.get("/api/v1/matches", query_string={"kind": "peer"}, headers=prober.headers))
+        assert not found(client.get("/api/v1/matches", query_string={"kind": "peer", "condition_id": hidden_id},
+                                    headers=prober.headers))
+        assert not found(client.post("/api/v1/support-requests", json={
+            "intent": "listen", "duration": "one_off", "condition_id": hidden_id}, headers=prober.headers))
