@@ -187,6 +187,12 @@ def _record(mentorship: Mentorship) -> None:
                           event="mentorship.updated", entity=mentorship))
 
 
+def refresh_mentor_figures(mentor_id: str) -> None:
+    """Work out a mentor's rating and responsiveness again (after a mentee's account is erased)."""
+    _refresh_rating(mentor_id)
+    _refresh_responsiveness(db.session.get(MentorProfile, mentor_id))
+
+
 def _refresh_responsiveness(profile: MentorProfile | None) -> None:
     """Median hours from request to answer over the mentor's last 20 answered requests."""
     if profile is None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from sqlalchemy import String, and_, cast, delete, or_, select, update
 
 from models import (
-    AuthSession, Conversation, ConversationKind, ConversationMember, GroupMembership, Message, MentorProfile,
+    AuthSession, Connection, Conversation, ConversationKind, ConversationMember, GroupMembership, Message, MentorProfile,
     Mentorship, MentorshipFeedback, MentorshipStatus, Notification, PushOutbox, RefreshToken, Report, StreamChange,
     User, db, utcnow,
 )
 from models.user import default_settings
-from services import audit, changes, groups, passwords, realtime, resources
+from services import audit, changes, groups, mentorships, passwords, realtime, resources
 from services.changes import Change
 from services.errors import ServiceError
 from services.privacy.coverage import DELETE, NULL, user_id_columns
@@ -113,20 +113,11 @@ def _end_mentorships(user_id: str) -> list[str]:
             db.session.delete(mentorship)
         db.session.flush()
     for mentor_id in counterparts - {user_id}:
-        _refresh_mentor_figures(mentor_id)
+        mentorships.refresh_mentor_figures(mentor_id)
     return ids
 
 
-def _refresh_mentor_figures(mentor_id: str) -> None:
-    from services import mentorships  # the figures are worked out where mentorships keep them
-
-    mentorships._refresh_rating(mentor_id)
-    mentorships._refresh_responsiveness(db.session.get(MentorProfile, mentor_id))
-
-
 def _connection_ids(user_id: str) -> list[str]:
-    from models import Connection
-
     return list(db.session.scalars(select(Connection.id).where(
         or_(Connection.requester_id == user_id, Connection.addressee_id == user_id))))
 
@@ -164,12 +155,14 @@ def _anonymise_reports(user_id: str) -> None:
         Report.target_user_id == user_id, and_(Report.target_type == "user", Report.target_id == user_id))))
 
 
-def _forget_references(ids: list[str]) -> None:
+def _forget_references(ids: list[str], *, batch: int = 50) -> None:
     """Other people's inbox entries and change-stream entries that name the person (or a connection or
-    mentorship with them) go: their ids sit inside JSON and composite strings, out of reach of a foreign key."""
-    for found_id in ids:
-        mentions = cast(Notification.data, String).contains(found_id)
+    mentorship with them) go: their ids sit inside JSON and composite strings, out of reach of a foreign
+    key. One pass over each table per `batch` ids, however many connections the person had."""
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        mentions = or_(*(cast(Notification.data, String).contains(found) for found in chunk))
         db.session.execute(delete(PushOutbox).where(PushOutbox.notification_id.in_(
             select(Notification.id).where(mentions))))
         db.session.execute(delete(Notification).where(mentions))
-        db.session.execute(delete(StreamChange).where(StreamChange.entity_id.contains(found_id)))
+        db.session.execute(delete(StreamChange).where(or_(*(StreamChange.entity_id.contains(f) for f in chunk))))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from models import User, db
 from services.privacy.coverage import COVERAGE, SHELL
 from tests.mentoring_helpers import API, DIABETES_T1, apply_to_mentor, decide, make_mentor, set_conditions
-from tests.factories import befriend, send
+from tests.factories import send
 
 
 def ok(response, *statuses):

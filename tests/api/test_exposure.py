@@ -83,3 +83,17 @@ def test_what_others_see_never_holds_the_owners_email_birth_year_or_private_cond
         text = response.get_data(as_text=True)
         assert [s for s in secrets if s in text] == [], url
     assert seen >= 12  # the walk really covered the API, not just a couple of endpoints
+
+
+def test_my_export_holds_nothing_owner_only_about_the_people_i_deal_with(client, people):
+    """The export is the owner's, but only of their own data: counterparts appear by id alone."""
+    owner = people.make(email="owner-91c2@example.org", birth_year=1941, display_name="Owner")
+    set_conditions(client, owner, {"name": DIABETES_T1, "visibility": "private", "treatments": ["secret-pump-q"]})
+    me = people.make()
+    conversation = befriend(client, me, owner)
+    send(client, owner, conversation, "hello from the owner")
+    client.post(f"{API}/reports", json={"target_type": "user", "target_id": owner.id, "reason": "spam"},
+                headers=me.headers)
+    text = client.get(f"{API}/me/export", headers=me.headers).get_data(as_text=True)
+    assert [s for s in ("owner-91c2@example.org", "1941", "secret-pump-q", "hello from the owner", "Owner")
+            if s in text] == []
