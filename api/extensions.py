@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http
+from copy import deepcopy
 
 from flask import current_app, g
 from flask_jwt_extended import get_jwt_identity
@@ -61,8 +62,18 @@ def per_staff_and_ip(setting: str):
 def _per_person_and_ip(setting: str, person):
     def decorate(view):
         view = limiter.shared_limit(lambda: current_app.config[setting], scope=setting, key_func=person)(view)
-        return limiter.shared_limit(lambda: current_app.config[f"{setting}_PER_IP"], scope=f"{setting}_PER_IP")(view)
+        view = limiter.shared_limit(lambda: current_app.config[f"{setting}_PER_IP"], scope=f"{setting}_PER_IP")(view)
+        return _documents_429(view)
     return decorate
+
+
+def _documents_429(view):
+    """Put the 429 in the OpenAPI document, as `@blp.alt_response(429)` would (flask-smorest reads `_apidoc`)."""
+    view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    responses = view._apidoc.setdefault("response", {}).setdefault("responses", {})
+    responses.setdefault(429, []).append({"description": "Too many requests: try again after Retry-After seconds",
+                                          "content_type": None})
+    return view
 
 
 def _person() -> str:

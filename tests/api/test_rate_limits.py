@@ -1,6 +1,8 @@
 """Per-person and per-address limits on every write, answered as 429 problems that change nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_limiter.util import get_qualified_name
 
@@ -172,3 +174,16 @@ def test_a_console_form_past_the_limit_is_a_429_page_and_changes_nothing(tight):
     refused = post_form(client, resource_path, form | {"title": "Vandalised"}, page=resource_path)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Vandalised" not in client.get(resource_path).get_data(as_text=True)
+
+
+def test_every_limited_api_route_documents_its_429(app, client):
+    spec = client.get(f"{API}/openapi.json").json
+    undocumented = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API) or not rule.methods & WRITE_METHODS:
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods & WRITE_METHODS:
+            if "429" not in spec["paths"][path][method.lower()]["responses"]:
+                undocumented.append(f"{method} {path}")
+    assert undocumented == []
