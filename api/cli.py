@@ -1,11 +1,14 @@
-"""Operator commands: `flask --app wsgi create-user`, `flask --app wsgi seed-demo`."""
+"""Operator commands: `flask --app wsgi create-user`, `seed-demo`, `safety-labels`."""
 from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
 
 import click
 from flask.cli import with_appcontext
 
 from models import Role
-from services import accounts, demo
+from services import accounts, demo, safety_labels
 from services.errors import ServiceError
 
 
@@ -37,4 +40,23 @@ def seed_demo() -> None:
         click.echo(f"  {person.email:<32} {', '.join(person.roles)}")
 
 
-commands = [create_user, seed_demo]
+@click.command("safety-labels")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file; default: standard output.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only alerts raised on or after.")
+@click.option("--with-texts", is_flag=True, help="Include the words where the legal basis and the writer's consent allow.")
+@with_appcontext
+def export_safety_labels(output, since: datetime | None, with_texts: bool) -> None:
+    """Moderators' crisis / concern labels as JSONL for the next training round (docs/safety.md)."""
+    try:
+        rows = safety_labels.export_labels(with_texts=with_texts,
+                                           since=since.replace(tzinfo=timezone.utc) if since else None)
+        count = texts = 0
+        for row in rows:
+            output.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            count, texts = count + 1, texts + ("text" in row)
+    except safety_labels.TextsNotAllowedError as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"{count} labels written, {texts} with text", err=True)
+
+
+commands = [create_user, seed_demo, export_safety_labels]

@@ -123,6 +123,7 @@ class Config:
     # `flask safety-labels` exports texts only with a documented legal basis set here AND the person's
     # own "safety_research" consent; otherwise features only (docs/safety.md).
     SAFETY_LABELS_TEXT_LEGAL_BASIS = os.environ.get("SAFETY_LABELS_TEXT_LEGAL_BASIS") or None
+    SAFETY_RESEARCH_CONSENT_VERSION = os.environ.get("SAFETY_RESEARCH_CONSENT_VERSION", "2026-12")
     MENTOR_ACCREDITATION_DAYS = _env_int("MENTOR_ACCREDITATION_DAYS", 365)
     ACCREDITATION_NOTICE_DAYS = _env_int("ACCREDITATION_NOTICE_DAYS", 30)
     MENTORSHIP_REQUEST_TTL_HOURS = _env_int("MENTORSHIP_REQUEST_TTL_HOURS", 72)

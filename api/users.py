@@ -71,7 +71,7 @@ def replace_my_conditions(items):
 
 
 class ConsentChangeSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["terms", "health_data"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["terms", "health_data", "safety_research"]))
     granted = StrictBool(required=True)
 
 

@@ -21,6 +21,7 @@ class Role(StrEnum):
 class ConsentKind(StrEnum):
     TERMS = "terms"
     HEALTH_DATA = "health_data"
+    SAFETY_RESEARCH = "safety_research"  # may what I write, when it raised an alert, train the detectors (docs/safety.md)
 
 
 def default_settings() -> dict:

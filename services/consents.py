@@ -7,7 +7,8 @@ from sqlalchemy import select
 from models import ConsentKind, ConsentRecord, User, db, utcnow
 from services.errors import InvalidInputError
 
-VERSION_SETTING = {ConsentKind.TERMS: "TERMS_VERSION", ConsentKind.HEALTH_DATA: "HEALTH_DATA_CONSENT_VERSION"}
+VERSION_SETTING = {ConsentKind.TERMS: "TERMS_VERSION", ConsentKind.HEALTH_DATA: "HEALTH_DATA_CONSENT_VERSION",
+                   ConsentKind.SAFETY_RESEARCH: "SAFETY_RESEARCH_CONSENT_VERSION"}
 
 
 def current_consents(user: User) -> list[ConsentRecord]:
