@@ -150,6 +150,8 @@ def build_world(app) -> World:
         ok(client.post(f"{API}/groups/{circle['id']}/invitations", json={"user_id": person.id}, headers=host.headers))
         ok(client.post(f"{API}/groups/{circle['id']}/join", headers=person.headers))
     circle_conversation = ok(client.get(f"{API}/groups/{circle['id']}", headers=host.headers))["conversation_id"]
+    # The member's phone takes pushes: what reaches its lock screen is checked too.
+    ok(client.post(f"{API}/devices", json={"token": f"member-phone-{TAG}", "platform": "ios"}, headers=member.headers))
     early = ok(send(client, victim, circle_conversation, values["circle_early_message"]))
 
     # A direct conversation between the victim and the host, and a mentorship.

@@ -26,6 +26,8 @@ from flask_jwt_extended import decode_token
 
 from api.extensions import limiter
 from models import db
+from services.push_gateway import Outcome, SendResult
+from services.push_worker import PushWorker
 from tests.conftest import build_test_app, migrated_database
 from tests.factories import PersonFactory
 from tests.mentoring_helpers import condition_id, set_conditions
@@ -395,3 +397,22 @@ def test_her_hidden_conditions_are_no_key_to_finding_her(world):
                                     headers=prober.headers))
         assert not found(client.post("/api/v1/support-requests", json={
             "intent": "listen", "duration": "one_off", "condition_id": hidden_id}, headers=prober.headers))
+
+
+@dataclass
+class RecordingGateway:
+    sent: list = field(default_factory=list)
+
+    def send(self, messages):
+        self.sent += messages
+        return [SendResult(Outcome.DELIVERED) for _ in messages]
+
+
+def test_no_lock_screen_shows_anything_private(world):
+    """Pushes (previews off, the default) carry no message text, circle name, condition or report."""
+    gateway = RecordingGateway()
+    with world.app.app_context():
+        PushWorker(gateway).drain()
+        pushes = [{"title": m.title, "body": m.body, "data": m.data} for m in gateway.sent]
+    assert any(push["data"].get("type") == "message" for push in pushes)  # the member's phone was told
+    assert leaked(json.dumps(pushes), world.values) == []
