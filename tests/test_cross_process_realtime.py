@@ -1,4 +1,5 @@
-"""Two real server processes sharing Redis: a phone connected to one hears a message sent through the other.
+"""Two real server processes sharing Redis: a phone connected to one hears a message sent through the
+other, and is disconnected when its session ends through the other.
 
 Runs only with REDIS_URL set (CI's second pass); the in-process Socket.IO tests cover the rest.
 """
@@ -43,12 +44,12 @@ def start_servers(database_url, tmp_path):
     """Start `count` server processes of the app on free loopback ports, in parallel; return their base
     URLs once all answer /healthz. Every process is stopped at the end, whatever happened."""
     processes = []
-    env = os.environ | {
-        "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "PEERLESS_ENV": "testing",
-        "JWT_SECRET_KEY": TestConfig.JWT_SECRET_KEY, "RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT),
-    }
 
-    def start(count: int) -> list[str]:
+    def start(count: int, **settings: str) -> list[str]:
+        env = os.environ | {
+            "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "PEERLESS_ENV": "testing",
+            "JWT_SECRET_KEY": TestConfig.JWT_SECRET_KEY, "RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT),
+        } | settings
         bases = []
         for _ in range(count):
             port = _free_port()
@@ -110,4 +111,23 @@ def test_a_message_sent_through_one_process_reaches_a_phone_on_another(start_ser
             assert arrived.wait(timeout=10), "the phone on process A never heard the message sent through B"
             assert received == [sent.json()]
         finally:
+            phone.disconnect()
+
+
+def test_logging_out_through_one_process_disconnects_the_phone_on_another(start_servers, people):
+    """The session ends in process B; process A, holding the socket, drops it at once through Redis
+    (the sweep, which would also catch it, is set to an hour so that it cannot be what passes this)."""
+    server_a, server_b = start_servers(2, REALTIME_SWEEP_SECONDS="3600")
+    bea = people.make()
+    ended, gone = threading.Event(), threading.Event()
+    phone = python_socketio.Client(reconnection=False)
+    phone.on("session.ended", lambda payload: ended.set())
+    phone.on("disconnect", lambda *args: gone.set())
+    phone.connect(server_a, auth={"token": bea.access_token}, wait_timeout=10)
+    try:
+        time.sleep(0.3)
+        assert httpx.post(f"{server_b}/api/v1/auth/logout", headers=bea.headers, timeout=10).status_code == 204
+        assert gone.wait(timeout=10), "the socket on process A outlived a logout through process B"
+    finally:
+        if phone.connected:
             phone.disconnect()
