@@ -191,17 +191,36 @@ def test_nobody_can_message_or_reach_an_erased_account_and_nothing_accrues_for_i
             assert db.session.scalars(select(model).where(model.user_id == mentor.id)).all() == [], model
 
 
-def test_the_other_sides_app_hears_that_the_mentorship_ended(client, people, app):
+def test_the_other_sides_app_hears_that_the_mentorship_ended_and_the_mentors_rating_forgets_it(
+        make_app, app):
+    from models import MentorProfile
+    from services.realtime import socketio
+    from tests.factories import PersonFactory
     from tests.mentoring_helpers import make_mentor
 
+    rt_app = make_app(REDIS_URL=None, REALTIME_SWEEP_SECONDS=0)  # the last app built owns the socket server
+    client, people = rt_app.test_client(), PersonFactory(rt_app)
     mentor, mentee = make_mentor(client, people), people.make()
     asked = client.post("/api/v1/mentorships", json={"mentor_id": mentor.id, "goals": ["sleep better"]},
                         headers=mentee.headers).json
     client.post(f"/api/v1/mentorships/{asked['id']}/accept", headers=mentor.headers)
-    since = client.get("/api/v1/sync", headers=mentor.headers).json["next_since"]
+    client.post(f"/api/v1/mentorships/{asked['id']}/end", headers=mentee.headers)
+    assert client.post(f"/api/v1/mentorships/{asked['id']}/feedback", json={"rating": 1},
+                       headers=mentee.headers).status_code == 201
+    second = people.make()
+    again = client.post("/api/v1/mentorships", json={"mentor_id": mentor.id}, headers=second.headers).json
+    socket = socketio.test_client(rt_app, auth={"token": mentor.access_token})
+    socket.get_received()
+    assert client.delete("/api/v1/me", headers=second.headers).status_code == 204
+    events = [(p["name"], p["args"][0]["id"], p["args"][0]["status"]) for p in socket.get_received()
+              if p["name"] == "mentorship.updated"]
+    assert events == [("mentorship.updated", again["id"], "ended")]
     assert client.delete("/api/v1/me", headers=mentee.headers).status_code == 204
     assert client.get("/api/v1/mentorships", headers=mentor.headers).json["items"] == []
-    assert client.get("/api/v1/sync", query_string={"since": since}, headers=mentor.headers).status_code == 200
+    with rt_app.app_context():
+        profile = db.session.get(MentorProfile, mentor.id)
+        assert (profile.rating_count, profile.rating_mean, profile.active_mentees) == (0, None, 0)
+    socket.disconnect()
 
 
 # --- the export is complete --------------------------------------------------------------------------
