@@ -145,6 +145,9 @@ class Config:
     MINIMUM_AGE = 16
     # Outcome aggregates: no figure about fewer people than this (docs/outcomes.md); never below 10 in production.
     OUTCOMES_MIN_CELL = _env_int("OUTCOMES_MIN_CELL", 10)
+    # Noise on outcome figures (services/disclosure.py): Laplace scale = what one person changes / epsilon.
+    OUTCOMES_NOISE = True  # only tests that check exact arithmetic switch it off
+    OUTCOMES_EPSILON = float(os.environ.get("OUTCOMES_EPSILON", "1.0"))
 
     API_TITLE = "Peerless API"
     API_VERSION = "v1"
@@ -192,3 +195,5 @@ def check_production_settings(config: dict) -> None:
         )
     if config.get("OUTCOMES_MIN_CELL", 10) < 10:
         raise RuntimeError("OUTCOMES_MIN_CELL must be at least 10 outside development: smaller groups can identify people.")
+    if not config.get("OUTCOMES_NOISE", True) or not 0 < float(config.get("OUTCOMES_EPSILON", 1.0)) <= 2:
+        raise RuntimeError("Outcome figures need noise outside development: OUTCOMES_EPSILON between 0 and 2 (default 1).")

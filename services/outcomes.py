@@ -1,7 +1,9 @@
 """De-identified outcomes and programme metrics for programme leads (docs/outcomes.md).
 
 Every figure is an aggregate over at least `OUTCOMES_MIN_CELL` people; smaller cells are suppressed,
-and so is their complement where a total would let a reader subtract it back.
+and so is their complement where a total would let a reader subtract it back. Figures are reported
+for one whole calendar quarter that has ended, and the outcome figures carry noise
+(services/disclosure.py), so that two answers cannot be compared to single one person out.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from models import (
     CheckIn, Conversation, ConversationKind, ConversationMember, MembershipRole, MentorProfile, Mentorship,
     MentorshipStatus, Message, Organisation, OrganisationMember, User, db, utcnow,
 )
-from services import audit, organisations
+from services import audit, disclosure, organisations
 from services.checkins.instruments import INSTRUMENTS, Measure
 from services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 
@@ -62,6 +64,7 @@ class OutcomeSummary:
     until: datetime | None
     min_cell_size: int
     measures: list[MeasureOutcome]
+    period: str  # the calendar quarter, e.g. "2026-Q3"
 
 
 @dataclass(frozen=True)
@@ -88,25 +91,29 @@ class ProgrammeMetrics:
     median_hours_to_first_reply: float | None
     mentor_load: MentorLoad
     suppressed: list[str]  # names of the figures withheld because they describe too few people
+    period: str
 
 
 # --- outcomes ---------------------------------------------------------------------------------------------
 
-def summary(staff: User, *, organisation_id: str | None = None, since: datetime | None = None,
-            until: datetime | None = None) -> OutcomeSummary:
-    """Mean first, latest and change per instrument and measure, split by peer support; audited."""
-    scope, members = _scope(staff, organisation_id)
-    _check_window(since, until)
-    pairs = _first_and_latest(members, since, until)
+def summary(staff: User, *, organisation_id: str | None = None, period: str | None = None,
+            since: datetime | None = None, until: datetime | None = None) -> OutcomeSummary:
+    """Mean first, latest and change per instrument and measure in one ended calendar quarter, split by
+    peer support, with noise; audited."""
+    quarter = disclosure.reporting_period(period=period, since=since, until=until, now=utcnow())
+    scope, members = _scope(staff, organisation_id, quarter)
+    pairs = _first_and_latest(members, quarter.since, quarter.until)
     min_cell = current_app.config["OUTCOMES_MIN_CELL"]
-    measures = [_measure_outcome(name, measure, pairs.get(name, []), min_cell)
+    question = (scope.kind, ",".join(sorted(scope.organisation_ids)), quarter.label)
+    measures = [_measure_outcome(name, measure, pairs.get(name, []), min_cell, question)
                 for name, instrument in INSTRUMENTS.items() for measure in instrument.measures]
-    _audit(staff, "outcomes.read", organisation_id, since, until)
-    return OutcomeSummary(utcnow(), scope, since, until, min_cell, measures)
+    _audit(staff, "outcomes.read", organisation_id, quarter)
+    return OutcomeSummary(utcnow(), scope, quarter.since, quarter.until, min_cell, measures, quarter.label)
 
 
 @dataclass(frozen=True)
 class _Pair:
+    user_id: str
     first: dict
     latest: dict
     supported: bool
@@ -140,8 +147,8 @@ def _first_and_latest(members: Select | None, since, until) -> dict[str, list[_P
         else:
             end["latest"] = scores
     pairs: dict[str, list[_Pair]] = {}
-    for (_, instrument), end in ends.items():
-        pairs.setdefault(instrument, []).append(_Pair(end["first"], end["latest"], end["supported"]))
+    for (user_id, instrument), end in ends.items():
+        pairs.setdefault(instrument, []).append(_Pair(user_id, end["first"], end["latest"], end["supported"]))
     return pairs
 
 
@@ -159,15 +166,17 @@ def _peer_support(r):
     return or_(mentored, in_circle)
 
 
-def _measure_outcome(instrument: str, measure: Measure, pairs: list[_Pair], min_cell: int) -> MeasureOutcome:
+def _measure_outcome(instrument: str, measure: Measure, pairs: list[_Pair], min_cell: int,
+                     question: tuple = ()) -> MeasureOutcome:
     key, higher = measure.key, measure.higher_is_better
-    scored = [(p.first[key], p.latest[key], p.supported) for p in pairs
+    scored = [(p.user_id, p.first[key], p.latest[key], p.supported) for p in pairs
               if _is_number(p.first.get(key)) and _is_number(p.latest.get(key))]
-    members = {WITH: [s[:2] for s in scored if s[2]], WITHOUT: [s[:2] for s in scored if not s[2]],
-               ALL: [s[:2] for s in scored]}
+    members = {WITH: [s[:3] for s in scored if s[3]], WITHOUT: [s[:3] for s in scored if not s[3]],
+               ALL: [s[:3] for s in scored]}
     hidden = suppressed_groups({group: len(values) for group, values in members.items()}, min_cell)
+    noise = _Noise(measure, min_cell, (*question, instrument, key))
     return MeasureOutcome(instrument, key, higher,
-                          [_cell(group, members[group], higher, group in hidden) for group in GROUPS])
+                          [_cell(group, members[group], higher, group in hidden, noise) for group in GROUPS])
 
 
 def suppressed_groups(counts: dict[str, int], min_cell: int) -> set[str]:
@@ -179,13 +188,38 @@ def suppressed_groups(counts: dict[str, int], min_cell: int) -> set[str]:
     return hidden
 
 
-def _cell(group: str, values: list[tuple[float, float]], higher_is_better: bool, hidden: bool) -> Cell:
+@dataclass(frozen=True)
+class _Noise:
+    """What one measure's cells need to add noise: the scale bounds and the question asked."""
+
+    measure: Measure | None
+    min_cell: int
+    question: tuple
+
+    def add(self, group: str, values: list[tuple], n: int, first: float, latest: float) -> tuple[int, float, float]:
+        """(n, mean first, mean latest) with noise: one person moves n by 1 and each sum by at most the
+        largest score, and the noise is drawn for exactly these people's scores (disclosure.laplace)."""
+        if self.measure is None:
+            return n, first, latest
+        low, high = self.measure.low, self.measure.high
+        asked = (*self.question, group, disclosure.data_digest(values))
+        bound = max(abs(low), abs(high))
+        shown_n = max(self.min_cell, round(n + disclosure.laplace(1, *asked, "n")))
+        noisy = [min(high, max(low, mean + disclosure.laplace(bound, *asked, name) / n))
+                 for name, mean in (("first", first), ("latest", latest))]
+        return shown_n, noisy[0], noisy[1]
+
+
+def _cell(group: str, values: list[tuple], higher_is_better: bool, hidden: bool, noise: _Noise | None = None) -> Cell:
+    """One group's figures from its (person, first, latest) rows (or bare (first, latest) pairs)."""
     if hidden:
         return Cell(group, None, True)
-    first, latest = fmean(v[0] for v in values), fmean(v[1] for v in values)
-    change = round(fmean(v[1] - v[0] for v in values), 2)  # the direction follows the figure shown
-    return Cell(group, len(values), False, round(first, 2), round(latest, 2), change,
-                _direction(change, higher_is_better))
+    pairs = [v[-2:] for v in values]
+    n, first, latest = len(pairs), fmean(v[0] for v in pairs), fmean(v[1] for v in pairs)
+    if noise is not None:
+        n, first, latest = noise.add(group, values, n, first, latest)
+    change = round(latest - first, 2)  # the mean of (latest - first); the direction follows the figure shown
+    return Cell(group, n, False, round(first, 2), round(latest, 2), change, _direction(change, higher_is_better))
 
 
 def _direction(change: float, higher_is_better: bool) -> str:
@@ -200,20 +234,22 @@ def _is_number(value) -> bool:
 
 # --- programme metrics ------------------------------------------------------------------------------------
 
-def programme_metrics(staff: User, *, organisation_id: str | None = None, since: datetime | None = None,
-                      until: datetime | None = None) -> ProgrammeMetrics:
-    """Match requests, acceptance, replies, expiry (mentees in scope, requests made in the window) and the
-    current load of accredited mentors in scope; audited."""
-    scope, members = _scope(staff, organisation_id)
-    _check_window(since, until)
+def programme_metrics(staff: User, *, organisation_id: str | None = None, period: str | None = None,
+                      since: datetime | None = None, until: datetime | None = None) -> ProgrammeMetrics:
+    """Match requests, acceptance, replies, expiry (mentees in scope, requests made in one ended calendar
+    quarter) and the current load of accredited mentors in scope; audited."""
+    quarter = disclosure.reporting_period(period=period, since=since, until=until, now=utcnow())
+    scope, members = _scope(staff, organisation_id, quarter)
+    since, until = quarter.since, quarter.until
     min_cell = current_app.config["OUTCOMES_MIN_CELL"]
     requested = and_(true(), *_window(Mentorship.created_at, since, until),
                      *([Mentorship.mentee_id.in_(members)] if members is not None else []))
     figures, hidden = _request_figures(requested, min_cell)
     load = _mentor_load(members, min_cell)
     hidden += [f"mentor_load.{name}" for name, value in vars(load).items() if value is None]
-    _audit(staff, "programme_metrics.read", organisation_id, since, until)
-    return ProgrammeMetrics(utcnow(), scope, since, until, min_cell, mentor_load=load, suppressed=hidden, **figures)
+    _audit(staff, "programme_metrics.read", organisation_id, quarter)
+    return ProgrammeMetrics(utcnow(), scope, since, until, min_cell, mentor_load=load, suppressed=hidden,
+                            period=quarter.label, **figures)
 
 
 def _request_figures(requested, min_cell: int) -> tuple[dict, list[str]]:
@@ -291,10 +327,13 @@ def _mentor_load(members: Select | None, min_cell: int) -> MentorLoad:
 
 # --- scope and window -------------------------------------------------------------------------------------
 
-def _scope(staff: User, organisation_id: str | None) -> tuple[Scope, Select | None]:
+def _scope(staff: User, organisation_id: str | None,
+           quarter: disclosure.Period) -> tuple[Scope, Select | None]:
     """Whose data the staff member may see: (description, SELECT of user ids, or None for everyone).
 
-    Asking for an organisation one does not moderate is 404, like one that does not exist."""
+    An organisation's figures for a quarter count the people who were its members by the quarter's
+    end: someone joining later does not rewrite a quarter already reported. Asking for an
+    organisation one does not moderate is 404, like one that does not exist."""
     if not staff.is_staff:
         raise PermissionDeniedError("Only moderators and admins can see outcomes.")
     everyone = organisations.is_global_staff(staff)
@@ -302,14 +341,19 @@ def _scope(staff: User, organisation_id: str | None) -> tuple[Scope, Select | No
         organisation = db.session.get(Organisation, organisation_id)
         if organisation is None or not (everyone or organisation.id in _moderated(staff)):
             raise NotFoundError("Organisation not found.")
-        members = select(OrganisationMember.user_id).where(OrganisationMember.organisation_id == organisation.id)
-        return Scope("organisation", f"Organisation: {organisation.name}", [organisation.id]), members
+        return (Scope("organisation", f"Organisation: {organisation.name}", [organisation.id]),
+                _members_by(quarter, [organisation.id]))
     if everyone:
         return Scope("network", "The whole network", []), None
     moderated = _moderated(staff)
     names = ", ".join(moderated.values())
-    return Scope("moderated_organisations", f"Organisations you moderate: {names}", list(moderated)), \
-        organisations.members_in_scope(staff)
+    members = organisations.members_in_scope(staff).where(OrganisationMember.joined_at < quarter.until)
+    return Scope("moderated_organisations", f"Organisations you moderate: {names}", list(moderated)), members
+
+
+def _members_by(quarter: disclosure.Period, organisation_ids: list[str]) -> Select:
+    return select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(organisation_ids),
+                                                    OrganisationMember.joined_at < quarter.until)
 
 
 def _moderated(staff: User) -> dict[str, str]:
@@ -320,20 +364,15 @@ def _moderated(staff: User) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _check_window(since: datetime | None, until: datetime | None) -> None:
-    if since is not None and until is not None and since >= until:
-        raise InvalidInputError("until", "until must be later than since.")
-
-
 def _window(column, since: datetime | None, until: datetime | None) -> list:
     """since ≤ column < until, either end open."""
     return ([column >= since] if since else []) + ([column < until] if until else [])
 
 
-def _audit(staff: User, action: str, organisation_id, since, until) -> None:
-    window = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
+def _audit(staff: User, action: str, organisation_id, quarter: disclosure.Period) -> None:
     audit.record(staff.id, action, target_type="organisation" if organisation_id else None,
-                 target_id=organisation_id, **window)
+                 target_id=organisation_id, period=quarter.label, since=quarter.since.isoformat(),
+                 until=quarter.until.isoformat())
     db.session.commit()
 
 

@@ -8,20 +8,19 @@ from markupsafe import Markup
 
 from api.console import bp
 from models import utcnow
-from services import organisations, outcomes
+from services import disclosure, organisations, outcomes
 from services.checkins.instruments import INSTRUMENTS
 
-# Reporting periods (days back from now); programme reports are usually for a quarter or a year.
-PERIODS = {"91": "The last 3 months", "365": "The last 12 months", "730": "The last 2 years"}
-DEFAULT_PERIOD = "365"
+# Figures come for one calendar quarter that has ended (services/disclosure.py); the last two years are offered.
+QUARTERS_OFFERED = 8
 CHOICES = [(f"{i.key}:{m.key}", f"{i.name}: {m.name}") for i in INSTRUMENTS.values() for m in i.measures]
 
 
 @bp.get("/outcomes")
 def outcomes_page():
     """Programme metrics, outcome tables and one chart (audited reads)."""
-    staff, organisation_id, period = g.console.user, _organisation_id(), _period()
-    window = {"organisation_id": organisation_id, "since": utcnow() - timedelta(days=int(period))}
+    staff, organisation_id, (period, periods) = g.console.user, _organisation_id(), _period()
+    window = {"organisation_id": organisation_id, "period": period}
     summary = outcomes.summary(staff, **window)
     metrics = outcomes.programme_metrics(staff, **window)
     chosen = request.args.get("chart") if request.args.get("chart") in dict(CHOICES) else CHOICES[0][0]
@@ -31,21 +30,24 @@ def outcomes_page():
     return render_template(
         "console/outcomes.html", summary=summary, metrics=metrics, chart=chart, chosen=chosen, choices=CHOICES,
         instruments=INSTRUMENTS, group_labels=outcomes.GROUP_LABELS, organisation_id=organisation_id,
-        period=period, periods=PERIODS,
+        period=period, periods=periods,
         organisations=organisations.list_organisations(staff, everything=everything), everything=everything)
 
 
 @bp.get("/outcomes.csv")
 def outcomes_csv():
     """The outcomes as a CSV file."""
-    since = utcnow() - timedelta(days=int(_period()))
-    body = outcomes.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id(), since=since))
+    body = outcomes.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id(), period=_period()[0]))
     return Response(body, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="peerless-outcomes-{utcnow():%Y-%m-%d}.csv"'})
 
 
-def _period() -> str:
-    return request.args.get("period") if request.args.get("period") in PERIODS else DEFAULT_PERIOD
+def _period() -> tuple[str, dict[str, str]]:
+    """The chosen quarter (the latest ended one unless another offered one is asked for) and the choices."""
+    periods = {q.label: f"{q.label} ({q.since:%-d %b} to {q.until - timedelta(days=1):%-d %b %Y})"
+               for q in disclosure.completed_quarters(utcnow(), QUARTERS_OFFERED)}
+    asked = request.args.get("period")
+    return (asked if asked in periods else next(iter(periods))), periods
 
 
 def _organisation_id() -> str | None:

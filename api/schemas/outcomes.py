@@ -8,8 +8,11 @@ from api.schemas.common import Id, Line, UTCDateTime
 
 class OutcomeQuerySchema(Schema):
     organisation_id = Id(metadata={"description": "One organisation you moderate; default: all in your scope."})
-    since = UTCDateTime(metadata={"description": "Only check-ins (or requests) at or after this time."})
-    until = UTCDateTime(metadata={"description": "Only check-ins (or requests) before this time."})
+    period = Line(validate=validate.Length(max=16), metadata={
+        "description": "One calendar quarter that has ended, e.g. 2026-Q3; default: the latest one.",
+        "example": "2026-Q3"})
+    since = UTCDateTime(metadata={"description": "With until: the start of one ended calendar quarter (else 422)."})
+    until = UTCDateTime(metadata={"description": "With since: the start of the next quarter (else 422)."})
 
 
 class ChartQuerySchema(OutcomeQuerySchema):
@@ -25,7 +28,8 @@ class ScopeSchema(Schema):
 
 class CellSchema(Schema):
     group = fields.String(metadata={"enum": ["with_peer_support", "without_peer_support", "all"]})
-    n = fields.Integer(allow_none=True, metadata={"description": "People in this cell; null when suppressed."})
+    n = fields.Integer(allow_none=True, metadata={
+        "description": "People in this cell, with noise (never under min_cell_size); null when suppressed."})
     suppressed = fields.Boolean()
     mean_first = fields.Float(allow_none=True)
     mean_latest = fields.Float(allow_none=True)
@@ -43,6 +47,7 @@ class MeasureOutcomeSchema(Schema):
 class _ReportSchema(Schema):
     generated_at = UTCDateTime()
     scope = fields.Nested(ScopeSchema)
+    period = fields.String(metadata={"description": "The calendar quarter reported, e.g. 2026-Q3."})
     since = UTCDateTime(allow_none=True)
     until = UTCDateTime(allow_none=True)
     min_cell_size = fields.Integer()

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from api.config import check_production_settings
-from models import CheckIn, Organisation, OrganisationMember, User, db
+from models import CheckIn, ConversationMember, Mentorship, Message, Organisation, OrganisationMember, User, db
+from services import disclosure
 from tests.conftest import assert_problem
 from tests.factories import send
 from tests.mentoring_helpers import act, make_mentor, request_mentorship
@@ -19,6 +20,13 @@ API = "/api/v1"
 ENDPOINTS = ("/moderation/outcomes", "/moderation/outcomes.csv", "/moderation/outcomes/chart.svg?instrument=ucla3&measure=total",
              "/moderation/programme-metrics")
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+Q1 = {"period": "2026-Q1"}  # the quarter around T0: figures come one ended calendar quarter at a time
+
+
+@pytest.fixture
+def app(make_app):
+    """Exact arithmetic in this file: the noise is switched off here and attacked in test_outcome_disclosure.py."""
+    return make_app(OUTCOMES_NOISE=False)
 
 
 def with_totals(app, pairs: list[tuple[int, int]], organisation_id: str | None = None) -> list[str]:
@@ -34,7 +42,8 @@ def with_totals(app, pairs: list[tuple[int, int]], organisation_id: str | None =
                 CheckIn(user_id=person.id, instrument="ucla3", answers=[1, 1, 1], scores={"total": latest},
                         created_at=T0 + timedelta(days=30))])
             if organisation_id:
-                db.session.add(OrganisationMember(organisation_id=organisation_id, user_id=person.id))
+                db.session.add(OrganisationMember(organisation_id=organisation_id, user_id=person.id,
+                                                  joined_at=T0 - timedelta(days=60)))
             ids.append(person.id)
         db.session.commit()
         return ids
@@ -63,9 +72,10 @@ def staff(people):
 
 def test_outcomes_are_aggregates_with_scope_and_cell_size(client, app, staff):
     ids = with_totals(app, [(8, 5)] * 6 + [(6, 6)] * 4)
-    response = client.get(f"{API}/moderation/outcomes", headers=staff.headers)
+    response = client.get(f"{API}/moderation/outcomes", query_string=Q1, headers=staff.headers)
     assert response.status_code == 200
     body = response.json
+    assert (body["period"], body["since"], body["until"]) == ("2026-Q1", "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z")
     assert body["min_cell_size"] == 10 and body["scope"]["kind"] == "network"
     assert body["generated_at"].endswith("Z")
     assert ucla_all(body) == {"group": "all", "n": 10, "suppressed": False, "mean_first": 7.2,
@@ -78,22 +88,37 @@ def test_people_who_withdrew_health_consent_leave_the_figures(client, app, staff
     with app.app_context():
         db.session.get(User, ids[0]).health_consent_withdrawn_at = T0
         db.session.commit()
-    assert ucla_all(client.get(f"{API}/moderation/outcomes", headers=staff.headers).json)["suppressed"]
+    assert ucla_all(client.get(f"{API}/moderation/outcomes", query_string=Q1, headers=staff.headers).json)["suppressed"]
 
 
 def test_groups_under_ten_show_no_figures(client, app, staff):
     with_totals(app, [(8, 5)] * 9)
-    assert ucla_all(client.get(f"{API}/moderation/outcomes", headers=staff.headers).json) == {
+    assert ucla_all(client.get(f"{API}/moderation/outcomes", query_string=Q1, headers=staff.headers).json) == {
         "group": "all", "n": None, "suppressed": True, "mean_first": None, "mean_latest": None,
         "mean_change": None, "direction": None}
 
 
-def test_a_window_is_applied_and_must_be_ordered(client, app, staff):
+def test_a_quarter_is_applied_and_can_be_asked_for_by_its_bounds(client, app, staff):
     with_totals(app, [(8, 5)] * 10)
-    late = {"since": "2026-03-15T00:00:00Z"}
-    assert ucla_all(client.get(f"{API}/moderation/outcomes", query_string=late, headers=staff.headers).json)["suppressed"]
-    backwards = {"since": "2026-03-15T00:00:00Z", "until": "2026-03-01T00:00:00Z"}
-    assert_problem(client.get(f"{API}/moderation/outcomes", query_string=backwards, headers=staff.headers), 422)
+    bounds = {"since": "2026-01-01T00:00:00Z", "until": "2026-04-01T00:00:00Z"}
+    assert ucla_all(client.get(f"{API}/moderation/outcomes", query_string=bounds, headers=staff.headers).json)["n"] == 10
+    later = {"period": "2026-Q2"}
+    assert ucla_all(client.get(f"{API}/moderation/outcomes", query_string=later, headers=staff.headers).json)["suppressed"]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("window", [
+    {"since": "2026-03-15T00:00:00Z"},                                         # open-ended: grows with every check-in
+    {"since": "2026-03-15T00:00:00Z", "until": "2026-03-16T00:00:00Z"},        # one day: one person's answers
+    {"since": "2026-03-15T00:00:00Z", "until": "2026-03-01T00:00:00Z"},        # backwards
+    {"since": "2025-10-01T00:00:00Z", "until": "2026-04-01T00:00:00Z"},        # two quarters overlap one
+    {"period": "2026-Q7"}, {"period": "last-week"}, {"period": "2999-Q1"},     # not a quarter, or not over
+])
+def test_an_arbitrary_window_is_refused_with_a_clear_422(client, staff, path, window):
+    separator = "&" if "?" in path else "?"
+    query = "&".join(f"{key}={value}" for key, value in window.items()).replace("+", "%2B")
+    problem = assert_problem(client.get(f"{API}{path}{separator}{query}", headers=staff.headers), 422)
+    assert set(problem["errors"]) & {"period", "since"} and "quarter" in str(problem["errors"])
 
 
 @pytest.mark.parametrize("edge", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"])
@@ -123,19 +148,20 @@ def test_a_moderator_sees_their_organisation_and_an_admin_sees_any(client, app, 
     org_b = organisation(app, "Charity B")
     with_totals(app, [(8, 5)] * 10, org_a)
     with_totals(app, [(3, 9)] * 10, org_b)
-    own = client.get(f"{API}/moderation/outcomes", headers=moderator.headers).json
+    own = client.get(f"{API}/moderation/outcomes", query_string=Q1, headers=moderator.headers).json
     assert (ucla_all(own)["n"], ucla_all(own)["mean_change"]) == (10, -3)
     assert own["scope"] == {"kind": "moderated_organisations", "description": "Organisations you moderate: Trust A",
                             "organisation_ids": [org_a]}
-    network = client.get(f"{API}/moderation/outcomes", headers=staff.headers).json
+    network = client.get(f"{API}/moderation/outcomes", query_string=Q1, headers=staff.headers).json
     assert ucla_all(network)["n"] == 20
-    only_b = client.get(f"{API}/moderation/outcomes", query_string={"organisation_id": org_b}, headers=staff.headers)
+    only_b = client.get(f"{API}/moderation/outcomes", query_string={"organisation_id": org_b, **Q1},
+                        headers=staff.headers)
     assert ucla_all(only_b.json)["mean_change"] == 6
 
 
 def test_csv_export_opens_in_a_spreadsheet(client, app, staff):
     with_totals(app, [(8, 5)] * 10)
-    response = client.get(f"{API}/moderation/outcomes.csv", headers=staff.headers)
+    response = client.get(f"{API}/moderation/outcomes.csv", query_string=Q1, headers=staff.headers)
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="peerless-outcomes-')
@@ -157,7 +183,7 @@ def test_no_csv_cell_but_a_number_starts_like_a_formula(client, app, people):
     moderator = people.make(roles=("moderator",))
     org = organisation(app, "=HYPERLINK(\"http://evil.example\")", moderator)
     with_totals(app, [(8, 5)] * 10, org)
-    text = client.get(f"{API}/moderation/outcomes.csv", query_string={"organisation_id": org},
+    text = client.get(f"{API}/moderation/outcomes.csv", query_string={"organisation_id": org, **Q1},
                       headers=moderator.headers).get_data().decode("utf-8-sig")
     cells = [value for row in csv.reader(io.StringIO(text)) for value in row]
     assert "-3.0" in cells  # negative numbers stay numbers
@@ -206,9 +232,26 @@ def test_production_refuses_a_minimum_cell_under_ten(size, refused):
         check_production_settings(config)
 
 
+def into_the_last_quarter(app) -> dict:
+    """Move what the API just wrote (stamped with the real clock) back into the latest ended quarter,
+    keeping every interval, since figures cover ended quarters only; returns that period's query."""
+    last = disclosure.completed_quarters(datetime.now(timezone.utc), 1)[0]
+    shift = datetime.now(timezone.utc) - (last.since + timedelta(days=1))
+    columns = {CheckIn: ["created_at"], ConversationMember: ["joined_at", "left_at"], Message: ["created_at"],
+               Mentorship: ["created_at", "expires_at", "responded_at", "started_at", "ended_at"]}
+    with app.app_context():
+        for model, names in columns.items():
+            for row in db.session.query(model):
+                for name in names:
+                    if getattr(row, name) is not None:
+                        setattr(row, name, getattr(row, name) - shift)
+        db.session.commit()
+    return {"period": last.label}
+
+
 def test_check_ins_and_a_circle_taken_through_the_api_count_as_peer_support(make_app, people):
     # Cells of one person shown, so a single person's path through the real endpoints can be followed.
-    app = make_app(OUTCOMES_MIN_CELL=1)
+    app = make_app(OUTCOMES_MIN_CELL=1, OUTCOMES_NOISE=False)
     client = app.test_client()
     staff, host, joiner, alone = (people.make(roles=roles) for roles in (("admin",), ("mentor",), (), ()))
     circle = client.post(f"{API}/groups", json={"name": "Evenings", "visibility": "public"}, headers=host.headers).json
@@ -219,14 +262,16 @@ def test_check_ins_and_a_circle_taken_through_the_api_count_as_peer_support(make
             assert client.post(f"{API}/groups/{circle['id']}/join", headers=joiner.headers).status_code == 200
         assert client.post(f"{API}/check-ins", json={"instrument": "ucla3", "answers": latest},
                            headers=person.headers).status_code == 201
-    groups = {g["group"]: g for g in next(m for m in client.get(f"{API}/moderation/outcomes", headers=staff.headers)
+    period = into_the_last_quarter(app)
+    groups = {g["group"]: g for g in next(m for m in client.get(f"{API}/moderation/outcomes", query_string=period,
+                                                                headers=staff.headers)
                                           .json["measures"] if m["instrument"] == "ucla3")["groups"]}
     assert (groups["with_peer_support"]["n"], groups["with_peer_support"]["mean_change"]) == (1, -5)
     assert (groups["without_peer_support"]["n"], groups["without_peer_support"]["mean_change"]) == (1, 3)
 
 
 def test_a_mentorship_accepted_through_the_api_counts_and_its_reply_is_timed(make_app, people):
-    app = make_app(OUTCOMES_MIN_CELL=1)
+    app = make_app(OUTCOMES_MIN_CELL=1, OUTCOMES_NOISE=False)
     client = app.test_client()
     staff, mentee, alone = people.make(roles=("admin",)), people.make(), people.make()
     mentor = make_mentor(client, people)
@@ -239,10 +284,11 @@ def test_a_mentorship_accepted_through_the_api_counts_and_its_reply_is_timed(mak
     conversation_id = act(client, mentor, mentorship["id"], "accept").json["conversation_id"]
     assert send(client, mentor, conversation_id, "Welcome!").status_code == 201
     assert post([2, 2, 2]).status_code == 201
-    body = client.get(f"{API}/moderation/outcomes", headers=staff.headers).json
+    period = into_the_last_quarter(app)
+    body = client.get(f"{API}/moderation/outcomes", query_string=period, headers=staff.headers).json
     groups = {g["group"]: g for g in next(m for m in body["measures"] if m["instrument"] == "ucla3")["groups"]}
     assert (groups["with_peer_support"]["n"], groups["without_peer_support"]["n"]) == (1, 1)
-    metrics = client.get(f"{API}/moderation/programme-metrics", headers=staff.headers).json
+    metrics = client.get(f"{API}/moderation/programme-metrics", query_string=period, headers=staff.headers).json
     assert (metrics["match_requests"], metrics["acceptance_rate"], metrics["expiry_rate"]) == (1, 1.0, 0.0)
     assert 0 <= metrics["median_hours_to_decision"] <= metrics["median_hours_to_first_reply"] < 0.1
     assert (metrics["mentor_load"]["mentors"], metrics["mentor_load"]["active_mentorships"]) == (1, 1)
