@@ -93,6 +93,8 @@ class Config:
     SESSION_RATE_LIMIT_PER_IP = os.environ.get("SESSION_RATE_LIMIT_PER_IP", "300 per minute")
     ERASURE_RATE_LIMIT = os.environ.get("ERASURE_RATE_LIMIT", "5 per hour")  # DELETE /me checks a password
     ERASURE_RATE_LIMIT_PER_IP = os.environ.get("ERASURE_RATE_LIMIT_PER_IP", "50 per hour")
+    # Socket.IO events (conversation.focus/blur every minute per open conversation, auth.renew), per person.
+    SOCKET_EVENT_RATE_LIMIT = os.environ.get("SOCKET_EVENT_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
@@ -180,6 +182,7 @@ class TestConfig(Config):
 # Tests raise every per-person and per-address write limit out of the way, and set the ones they test.
 for _setting in (f"{action}_RATE_LIMIT{suffix}" for action in RATE_LIMITED_ACTIONS for suffix in ("", "_PER_IP")):
     setattr(TestConfig, _setting, "10000 per minute")
+TestConfig.SOCKET_EVENT_RATE_LIMIT = "10000 per minute"
 
 
 def check_production_settings(config: dict) -> None:

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import http
 from copy import deepcopy
+from functools import wraps
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_jwt_extended import get_jwt_identity
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_socketio import rooms
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from limits import parse_many
 
 from api.errors import PROBLEM_MIMETYPE, http_problem
 from api.schemas.common import ProblemSchema
@@ -76,6 +79,26 @@ def _documents_429(view):
     return view
 
 
+def socket_event_limit(setting: str):
+    """Socket.IO events are writes too, but no HTTP route: each counts against `setting` per person
+    (the socket's user room). Over the limit the event is dropped and its acknowledgement says so."""
+    def decorate(handler):
+        @wraps(handler)
+        def limited(*args):
+            if not _socket_event_allowed(setting):
+                return {"ok": False, "error": "rate_limited"}
+            return handler(*args)
+        return limited
+    return decorate
+
+
+def _socket_event_allowed(setting: str) -> bool:
+    if not limiter.enabled:
+        return True
+    person = next((room for room in rooms() if room.startswith("user:")), f"socket:{request.sid}")
+    return all(limiter.limiter.hit(item, setting, person) for item in parse_many(current_app.config[setting]))
+
+
 def _person() -> str:
     return f"user:{get_jwt_identity()}"
 
@@ -84,4 +107,5 @@ def _console_person() -> str:
     return f"user:{g.console.user.id}"
 
 
-__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_staff_and_ip", "per_user_and_ip"]
+__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_staff_and_ip", "per_user_and_ip",
+           "socket_event_limit"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_socketio import rooms
 
+from api.extensions import socket_event_limit
 from services import presence
 from services.realtime import socketio
 
@@ -17,6 +18,7 @@ def _conversation_id(data) -> str | None:
 
 
 @socketio.on("conversation.focus")
+@socket_event_limit("SOCKET_EVENT_RATE_LIMIT")
 def focus(data):
     user_id, conversation_id = _user_id(), _conversation_id(data)
     if user_id and conversation_id:
@@ -24,6 +26,7 @@ def focus(data):
 
 
 @socketio.on("conversation.blur")
+@socket_event_limit("SOCKET_EVENT_RATE_LIMIT")
 def blur(data):
     user_id, conversation_id = _user_id(), _conversation_id(data)
     if user_id and conversation_id:

@@ -7,6 +7,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 from jwt import PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
 
+from api.extensions import socket_event_limit
 from api.schemas.mentoring import MentorshipSchema
 from api.schemas.messaging import ConnectionSchema, MessageSchema, ReadPositionSchema
 from models import db
@@ -47,6 +48,7 @@ def connect(auth):
 
 
 @socketio.on("auth.renew")
+@socket_event_limit("SOCKET_EVENT_RATE_LIMIT")
 def renew(data):
     """`{token}`: a fresh access token of the same session keeps the socket open past the old one's
     expiry. Answers `{ok, expires_at}` through the acknowledgement; a bad token changes nothing."""

@@ -8,6 +8,8 @@ from flask_limiter.util import get_qualified_name
 
 from api.config import RATE_LIMITED_ACTIONS
 from api.extensions import limiter
+from services import presence
+from services.realtime import socketio
 from tests.console.helpers import post_form, sign_in
 from tests.factories import PersonFactory, befriend, send
 
@@ -187,3 +189,20 @@ def test_every_limited_api_route_documents_its_429(app, client):
             if "429" not in spec["paths"][path][method.lower()]["responses"]:
                 undocumented.append(f"{method} {path}")
     assert undocumented == []
+
+
+def test_socket_events_past_the_limit_are_dropped_and_change_nothing(make_app):
+    app = make_app(REDIS_URL=None, SOCKET_EVENT_RATE_LIMIT="2 per minute")  # built last: owns the Socket.IO server
+    with app.app_context():
+        limiter.reset()
+    person = PersonFactory(app).make()
+    socket = socketio.test_client(app, auth={"token": person.access_token})
+    try:
+        answers = [socket.emit("conversation.focus", {"conversation_id": f"c{n}"}, callback=True) for n in range(3)]
+        assert answers[2] == {"ok": False, "error": "rate_limited"} and answers[:2] != answers[2:]
+        renewed = socket.emit("auth.renew", {"token": person.access_token}, callback=True)
+        assert renewed == {"ok": False, "error": "rate_limited"}  # the same allowance
+        with app.app_context():
+            assert presence.is_viewing(person.id, "c1") and not presence.is_viewing(person.id, "c2")
+    finally:
+        socket.disconnect()
