@@ -55,6 +55,7 @@ def time_to_acknowledge(staff: User, *, organisation_id: str | None = None, sinc
         raise PermissionDeniedError("Only moderators and admins can see outcomes.")
     if since is not None and until is not None and since >= until:
         raise InvalidInputError("until", "until must be later than since.")
+    since, until = whole_ended_periods(since, until, period)
     scope, members = _scope(staff, organisation_id)
     stmt = select(Report.created_at, Report.acknowledged_at, Report.target_user_id).where(
         Report.severity == Severity.HIGH, policy.reports_in_scope(staff),
@@ -90,6 +91,14 @@ def _scope(staff: User, organisation_id: str | None):
         return Scope("network", "The whole network", []), None
     return (Scope("moderated_organisations", f"Organisations you moderate: {', '.join(moderated.values())}",
                   list(moderated)), None)  # policy.reports_in_scope already keeps to them
+
+
+def whole_ended_periods(since: datetime | None, until: datetime | None, period: str) -> tuple:
+    """Snap the window to whole periods that have ended (services/disclosure.py): a window cut inside a
+    period, or a period still filling up, would let two answers be subtracted down to one alert."""
+    ended = period_start(utcnow(), period)
+    until = ended if until is None else min(ended, period_start(until, period))
+    return (period_start(since, period) if since else None), until
 
 
 def period_start(moment: datetime, period: str) -> datetime:

@@ -102,9 +102,15 @@ class CheckInSettingsSchema(Schema):
                                                         "check-in screens positive (default false)."})
 
 
+class ModerationSettingsSchema(Schema):
+    on_call = StrictBool(metadata={"description": "Moderators: on call for crisis alerts (pushed first; counts as "
+                                                  "staffed outside staffed hours). Means nothing for anyone else."})
+
+
 class SettingsSchema(Schema):
     notifications = fields.Nested(NotificationSettingsSchema)
     check_ins = fields.Nested(CheckInSettingsSchema)
+    moderation = fields.Nested(ModerationSettingsSchema)
 
 
 class MeSchema(UserSchema):

@@ -155,3 +155,12 @@ def test_two_hosts_running_at_once_take_each_step_once(app, make_app, client, pe
     run_on_two_hosts_at_once(monkeypatch, [make_app(), make_app()], later(minutes=11))
     assert sorted(n["data"]["report_id"] for n in inbox(client, on_call, ESCALATED_NOTIFICATION)) == sorted([first, second])
     assert [len(read_alert(app, a).escalations) for a in (first, second)] == [1, 1]
+
+
+def test_a_moderator_goes_on_call_through_their_settings(app, client, people, off_duty):
+    volunteer = people.make(roles=("moderator",))
+    response = client.patch(f"{API}/me", json={"settings": {"moderation": {"on_call": True}}}, headers=volunteer.headers)
+    assert response.status_code == 200 and response.json["settings"]["moderation"] == {"on_call": True}
+    crisis_alert(client, people)
+    run(app, later(minutes=11))
+    assert (escalations(client, volunteer), escalations(client, off_duty)) == (["1"], [])
