@@ -16,6 +16,7 @@ import redis
 from flask import current_app
 
 TTL_SECONDS = 90
+PRUNE_AT = 10_000  # process-local entries before the expired ones are dropped
 _local: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
@@ -32,7 +33,11 @@ def focus(user_id: str, conversation_id: str) -> None:
         client.set(f"presence:{user_id}:{conversation_id}", "1", ex=TTL_SECONDS)
         return
     with _lock:
-        _local[(user_id, conversation_id)] = time.monotonic() + TTL_SECONDS
+        now = time.monotonic()
+        if len(_local) >= PRUNE_AT:  # entries nobody blurred would otherwise stay for the process's life
+            for key in [key for key, until in _local.items() if until <= now]:
+                del _local[key]
+        _local[(user_id, conversation_id)] = now + TTL_SECONDS
 
 
 def blur(user_id: str, conversation_id: str) -> None:

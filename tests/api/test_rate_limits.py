@@ -206,3 +206,12 @@ def test_socket_events_past_the_limit_are_dropped_and_change_nothing(make_app):
             assert presence.is_viewing(person.id, "c1") and not presence.is_viewing(person.id, "c2")
     finally:
         socket.disconnect()
+
+
+def test_process_local_presence_drops_expired_entries_instead_of_growing(app, monkeypatch):
+    monkeypatch.setattr(presence, "PRUNE_AT", 3)
+    monkeypatch.setattr(presence, "_local", {("old", f"c{n}"): 0.0 for n in range(3)})  # long expired
+    with app.test_request_context():
+        app.config["REDIS_URL"] = None
+        presence.focus("someone", "now")
+    assert list(presence._local) == [("someone", "now")]
