@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export PEERLESS_ENV ?= development
 
-.PHONY: run test install migrate seed-demo bench fault soak screenshots clean
+.PHONY: run test install migrate seed-demo bench fault soak screenshots clean train-safety
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ fault: install  ## fault and load test: SIGKILL an API process and a push worker
 
 soak: install  ## the same test for 10 minutes: memory and latency over time, into docs/performance.md
 	$(PY) bench/fault_load.py --soak --write-doc $(FAULT_ARGS)
+
+train-safety: install  ## retrain the safety model from tests/safety/corpus (train; thresholds on dev) into services/safety/model/
+	$(PY) -m services.safety.train
 
 seed-demo: migrate
 	$(VENV)/bin/flask --app wsgi seed-demo

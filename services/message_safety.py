@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from models import Conversation, ConversationKind, Message, Report, SafetyFlag, Severity, User, db, utcnow
 from services import moderation, notifications
-from services.safety import advice, contact, crisis, engine, resources
+from services.safety import engine, resources
 
 CONTEXT_MESSAGES = 3  # the sender's previous messages scored together with a new one
 CONTEXT_WINDOW = timedelta(minutes=30)
@@ -43,7 +43,7 @@ class Screening:
 
 def screen(text: str, context: tuple[str, ...] = ()) -> Screening:
     """`context`: the sender's recent messages in the conversation, oldest first (see recent_context)."""
-    return Screening(engine.assess(text, context), contact.find_contact_details(text), labels_for(text))
+    return Screening(engine.assess(text, context), engine.contact_kinds(text), labels_for(text))
 
 
 def recent_context(conversation_id: str, sender_id: str) -> tuple[str, ...]:
@@ -57,7 +57,7 @@ def recent_context(conversation_id: str, sender_id: str) -> tuple[str, ...]:
 
 
 def labels_for(text: str) -> list[str]:
-    return [ADVICE_LABEL] if advice.looks_like_medical_instruction(text) else []
+    return [ADVICE_LABEL] if engine.is_advice(text) else []
 
 
 def safety_answer(person: User, assessment) -> dict | None:

@@ -69,6 +69,7 @@ _SINGLE_QUOTED = re.compile(
 _TOKEN = re.compile(r"[\x01\x02]|[a-z0-9]+(?:'[a-z]+)*|[.!?;\n]|,")
 _SENTENCE_END = frozenset(".!?;\n")
 _REPEATS = re.compile(r"([a-z])\1+")
+_TOKEN_CACHE_SIZE = 20_000
 
 _CONTRACTIONS_RAW = {
     "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not", "cannot": "can not",
@@ -128,8 +129,18 @@ class _Normaliser:
                                         for c, n in _runs(w)) + "$"): w for w in keep_doubles}
         self.variants = {_squeeze(k): tuple(_squeeze(w) for w in v.split()) for k, v in variants.items()}
         self.fuzzy = tuple(_squeeze(w) for w in fuzzy)
+        self._seen: dict[str, tuple[str, ...]] = {}
 
     def token(self, raw: str) -> tuple[str, ...]:
+        """The normalised token(s) for one raw word; remembered, since words repeat across messages."""
+        found = self._seen.get(raw)
+        if found is None:
+            if len(self._seen) >= _TOKEN_CACHE_SIZE:
+                self._seen.clear()
+            found = self._seen[raw] = self._token(raw)
+        return found
+
+    def _token(self, raw: str) -> tuple[str, ...]:
         for pattern, word in self.keep.items():
             if pattern.match(raw):
                 return (word,)
@@ -166,6 +177,8 @@ class _Normaliser:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose: the common case, and much faster
+        return text.translate(_CHAR_MAP).lower()
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return text.lower()
@@ -236,6 +249,10 @@ class _Entry:
     category: str
     source: str
     regex: re.Pattern[str]
+    # the tokens a match can start with: (token, is_stem); None when it could start anywhere
+    triggers: frozenset[tuple[str, bool]] | None = None
+    # for each required part, the tokens one of which must be in the clause for a match
+    required: tuple[frozenset[str], ...] = ()
 
 
 class _Compiler:
@@ -293,6 +310,45 @@ class _Compiler:
             self._macro_cache[name] = "(?:" + "|".join(self.phrase(p, depth + 1) for p in self.macros[name]) + ")"
         return self._macro_cache[name]
 
+    def first_tokens(self, pattern: str, depth: int = 0) -> frozenset[tuple[str, bool]] | None:
+        """Every token a match of `pattern` can start with, (token, is_stem); None if it could start
+        with any token (a leading gap). The prefilter runs a pattern only where one of these stands."""
+        found: set[tuple[str, bool]] = set()
+        for part in _PATTERN_PART.findall(pattern):
+            if part in ("^", "$"):
+                continue
+            if part == "~" or depth > 5:
+                return None
+            if part[0] in "[(":
+                alternatives = [self.first_tokens(alt.strip(), depth + 1) for alt in part[1:-1].split("|")]
+            elif part.startswith("{") and part.endswith("}"):
+                alternatives = [self.first_tokens(p, depth + 1) for p in self.macros[part[1:-1]]]
+            else:
+                alternatives = [frozenset({self._first_of_word(w)}) for w in part.split("|")]
+            if any(a is None for a in alternatives):
+                return None
+            for a in alternatives:
+                found |= a
+            if part[0] != "[":     # a required part: nothing after it can start the match
+                return frozenset(found)
+        return None                # every part optional: be safe and always run it
+
+    def required_tokens(self, pattern: str) -> tuple[frozenset[str], ...]:
+        """One set per required part of `pattern` (stems and gaps left out): a clause without a
+        token of every set cannot match, so the pattern is not even tried."""
+        sets = []
+        for part in _PATTERN_PART.findall(pattern):
+            if part in ("^", "$", "~") or part[0] == "[":
+                continue
+            first = self.first_tokens(part)
+            if first and not any(stem for _, stem in first):
+                sets.append(frozenset(tok for tok, _ in first))
+        return tuple(sets)
+
+    def _first_of_word(self, word: str) -> tuple[str, bool]:
+        tokens = self.norm.phrase(word.rstrip("*"))
+        return (tokens[0], word.endswith("*") and len(tokens) == 1)
+
     def compile(self, pattern: str) -> re.Pattern[str]:
         regex = "(?<= )" + self.phrase(pattern)
         compiled = re.compile(regex)
@@ -301,11 +357,76 @@ class _Compiler:
         return compiled
 
 
+# Words too common to say much about whether a pattern can match (used to choose an index key).
+_COMMON = frozenset("""i me my am is are was be been being have has had do does did not no to of in on at for
+with and or but so if it its this that a an the you your he she they them him her we us our just really
+going want wanted will would can could all any some more out up get got go""".split())
+
+
+class _TriggerIndex:
+    """Which entries can match a clause, and where: the prefilter in front of the regexes.
+
+    Each entry is indexed under its most selective required part (e.g. "pills" rather than "i"), so
+    a clause looks up only its own distinct tokens; an entry whose required parts are not all
+    present is never tried, and one that is gets tried (anchored) only at the tokens it can start
+    with. The work grows with the clause, not with the ~700 patterns of the lexicon.
+    """
+
+    def __init__(self, entries: list[_Entry] | tuple[_Entry, ...]):
+        self.entries = tuple(entries)
+        self.by_token: dict[str, list[int]] = {}
+        self.by_stem: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []
+        for i, entry in enumerate(self.entries):
+            if entry.required:
+                key = min(entry.required, key=lambda need: sum(100 if t in _COMMON else 1 for t in need))
+                for token in key:
+                    self.by_token.setdefault(token, []).append(i)
+            elif entry.triggers is None:
+                self.anywhere.append(i)
+            else:
+                for token, stem in entry.triggers:
+                    (self.by_stem if stem else self.by_token).setdefault(token, []).append(i)
+        self.stem_lengths = sorted({len(t) for t in self.by_stem})
+
+    def candidates(self, tokens: list[str]) -> dict[int, list[int]]:
+        """entry index -> token positions where it may start, in entry order."""
+        where: dict[str, list[int]] = {}
+        for pos, tok in enumerate(tokens):
+            where.setdefault(tok, []).append(pos)
+        maybe: set[int] = set(self.anywhere)
+        for tok in where:
+            maybe.update(self.by_token.get(tok, ()))
+            for n in self.stem_lengths:
+                if n > len(tok):
+                    break
+                maybe.update(self.by_stem.get(tok[:n], ()))
+        found: dict[int, list[int]] = {}
+        for i in sorted(maybe):
+            entry = self.entries[i]
+            if not all(any(t in where for t in need) for need in entry.required):
+                continue
+            if entry.triggers is None:
+                found[i] = list(range(len(tokens)))
+                continue
+            starts: set[int] = set()
+            for token, stem in entry.triggers:
+                if not stem:
+                    starts.update(where.get(token, ()))
+                else:
+                    starts.update(p for tok, ps in where.items() if tok.startswith(token) for p in ps)
+            if starts:
+                found[i] = sorted(starts)
+        return found
+
+
 @dataclass(frozen=True)
 class Lexicon:
     version: int
     entries: tuple[_Entry, ...]
-    idioms: tuple[re.Pattern[str], ...]
+    idioms: tuple[_Entry, ...]
+    entry_index: _TriggerIndex
+    idiom_index: _TriggerIndex
     normaliser: _Normaliser
     negators: frozenset[str]
     past_markers: tuple[tuple[str, ...], ...]
@@ -340,11 +461,16 @@ def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
             if pattern in seen:
                 raise LexiconError(f"duplicate entry {pattern!r} in {category}")
             seen.add(pattern)
-            entries.append(_Entry(category, pattern, compiler.compile(pattern)))
+            entries.append(_Entry(category, pattern, compiler.compile(pattern), compiler.first_tokens(pattern),
+                                  compiler.required_tokens(pattern)))
+    idioms = tuple(_Entry("idiom", p, compiler.compile(p), compiler.first_tokens(p), compiler.required_tokens(p))
+                   for p in data.get("idioms", []))
     return Lexicon(
         version=int(data.get("version", 1)),
         entries=tuple(entries),
-        idioms=tuple(compiler.compile(p) for p in data.get("idioms", [])),
+        idioms=idioms,
+        entry_index=_TriggerIndex(entries),
+        idiom_index=_TriggerIndex(idioms),
         normaliser=norm,
         negators=negators,
         past_markers=tuple(tuple(norm.phrase(p)) for p in data.get("past_markers", [])),
@@ -395,21 +521,11 @@ def _addressed_to_someone_else(lex: Lexicon, toks: list[str], start: int) -> boo
     return False
 
 
-def _reported_question(lex: Lexicon, toks: list[str], start: int) -> bool:
-    """"the nurse asked if/whether/about ..." before the hit, asked by someone other than "i"."""
-    for j in range(start):
-        if toks[j] in lex.ask_verbs and (j == 0 or toks[j - 1] != "i"):
-            if any(t in ("if", "whether", "about") for t in toks[j + 1:j + 4]):
-                return True
-    return False
-
-
-def _quote_discounted(lex: Lexicon, clause: _Clause, start: int, end: int) -> bool:
+def _quote_discounted(lex: Lexicon, clause: _Clause, facts: "_ClauseFacts", start: int, end: int) -> bool:
     quote = next((clause.quote_ids[i] for i in range(start, end) if clause.quote_ids[i] is not None), None)
     if quote is None:
         return False
-    inside = [i for i, q in enumerate(clause.quote_ids) if q == quote]
-    q_start, q_end = inside[0], inside[-1] + 1
+    q_start, q_end = facts.quote_span[quote]
     before = clause.tokens[max(0, q_start - 6):q_start]
     after = clause.tokens[q_end:q_end + 6]
     if any(t in lex.media_words for t in before + after):
@@ -426,44 +542,119 @@ def _quote_discounted(lex: Lexicon, clause: _Clause, start: int, end: int) -> bo
     return False             # unattributed: count it
 
 
-def assess(text: str, lexicon: Lexicon | None = None) -> CrisisAssessment:
-    """Does `text` contain crisis language? Never raises on odd input; empty text is no crisis."""
+class WorkCounter:
+    """Counts regex attempts and tokens (for the linear-time test and the benchmark, not for timing)."""
+
+    def __init__(self) -> None:
+        self.regex_attempts = 0
+        self.tokens = 0
+
+
+def _matches(index: _TriggerIndex, clause: _Clause, positions: dict[int, int], exhaustive: bool,
+             work: WorkCounter | None):
+    """(entry, start token, end token) for every match, entry by entry in lexicon order."""
+    if exhaustive:  # the old way, kept as the benchmark's baseline and the prefilter's oracle
+        for entry in index.entries:
+            if work:
+                work.regex_attempts += 1
+            for m in entry.regex.finditer(clause.text):
+                yield entry, clause.index_at[m.start()], clause.index_at.get(m.end(), len(clause.tokens))
+        return
+    for i, starts in index.candidates(clause.tokens).items():
+        entry = index.entries[i]
+        for start in starts:
+            if work:
+                work.regex_attempts += 1
+            m = entry.regex.match(clause.text, positions[start])
+            if m:
+                yield entry, start, clause.index_at.get(m.end(), len(clause.tokens))
+
+
+def assess(text: str, lexicon: Lexicon | None = None, *, exhaustive: bool = False,
+           work: WorkCounter | None = None) -> CrisisAssessment:
+    """Does `text` contain crisis language? Never raises on odd input; empty text is no crisis.
+
+    Linear in the length of the text: every pattern is bounded (no nested unbounded repetition),
+    each is tried only at the tokens it can start with, and the checks after a hit use facts
+    computed once per clause. `exhaustive=True` runs every pattern over every clause (slow; the
+    benchmark's baseline and the test oracle)."""
     if not text or not text.strip():
         return NO_CRISIS
     lex = lexicon or default_lexicon()
     categories: set[str] = set()
     matched: list[str] = []
     for clause in _clauses(text, lex.normaliser):
-        idiom_spans = []
-        for idiom in lex.idioms:
-            for m in idiom.finditer(clause.text):
-                idiom_spans.append((clause.index_at[m.start()], clause.index_at.get(m.end(), len(clause.tokens))))
-        for entry in lex.entries:
-            for m in entry.regex.finditer(clause.text):
-                start = clause.index_at[m.start()]
-                end = clause.index_at.get(m.end(), len(clause.tokens))
-                if _counts(lex, clause, entry.category, start, end, idiom_spans):
-                    categories.add(entry.category)
-                    if entry.source not in matched:
-                        matched.append(entry.source)
-                    break
+        if work:
+            work.tokens += len(clause.tokens)
+        positions = {i: pos for pos, i in clause.index_at.items()}
+        facts = _ClauseFacts(lex, clause)
+        for _, start, end in _matches(lex.idiom_index, clause, positions, exhaustive, work):
+            facts.add_idiom(start, end)
+        done: set[str] = set()
+        for entry, start, end in _matches(lex.entry_index, clause, positions, exhaustive, work):
+            if entry.source in done:
+                continue
+            if _counts(lex, clause, facts, entry.category, start, end):
+                done.add(entry.source)
+                categories.add(entry.category)
+                if entry.source not in matched:
+                    matched.append(entry.source)
     if not categories:
         return NO_CRISIS
     return CrisisAssessment(True, tuple(c for c in CATEGORIES if c in categories), tuple(matched))
 
 
-def _counts(lex: Lexicon, clause: _Clause, category: str, start: int, end: int,
-            idiom_spans: list[tuple[int, int]]) -> bool:
+class _ClauseFacts:
+    """What the checks after a hit need, computed once per clause (keeps many hits linear)."""
+
+    def __init__(self, lex: Lexicon, clause: _Clause):
+        toks = clause.tokens
+        self.size = len(toks)
+        # from this token on, a hit sits in a question someone else reports asking
+        # ("the nurse asked whether I'd thought about ending my life")
+        self.asked_from = self.size + 1
+        for j, tok in enumerate(toks):
+            if tok in lex.ask_verbs and (j == 0 or toks[j - 1] != "i") and \
+                    any(t in ("if", "whether", "about") for t in toks[j + 1:j + 4]):
+                self.asked_from = j + 1
+                break
+        self.quote_span: dict[int, tuple[int, int]] = {}
+        for i, q in enumerate(clause.quote_ids):
+            if q is not None:
+                first, _ = self.quote_span.get(q, (i, i))
+                self.quote_span[q] = (first, i + 1)
+        self._idiom_spans: list[tuple[int, int]] = []
+        self._cover: list[int] | None = None
+
+    def add_idiom(self, start: int, end: int) -> None:
+        self._idiom_spans.append((start, end))
+        self._cover = None
+
+    def in_idiom(self, start: int, end: int) -> bool:
+        """Inside an idiom's span? cover[s] is the furthest end of an idiom starting at or before s."""
+        if not self._idiom_spans:
+            return False
+        if self._cover is None:
+            reach = [-1] * (self.size + 1)
+            for a, b in self._idiom_spans:
+                reach[a] = max(reach[a], b)
+            for s in range(1, len(reach)):
+                reach[s] = max(reach[s], reach[s - 1])
+            self._cover = reach
+        return self._cover[min(start, self.size)] >= end
+
+
+def _counts(lex: Lexicon, clause: _Clause, facts: _ClauseFacts, category: str, start: int, end: int) -> bool:
     toks = clause.tokens
-    if any(a <= start and end <= b for a, b in idiom_spans):
+    if facts.in_idiom(start, end):
         return False
     if _negated(lex, toks, start):
         return False
     if category in SELF_CATEGORIES and _addressed_to_someone_else(lex, toks, start):
         return False
-    if _reported_question(lex, toks, start):
+    if start >= facts.asked_from:
         return False
-    return not _quote_discounted(lex, clause, start, end)
+    return not _quote_discounted(lex, clause, facts, start, end)
 
 
 def normalise(text: str) -> list[list[str]]:
