@@ -1,6 +1,8 @@
 """POST /moderation/reports/{id}/acknowledge: moderators in scope take on an alert; the first acknowledgement stands."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import select
 
@@ -180,8 +182,9 @@ def test_an_organisation_moderator_counts_only_their_members_alerts(make_app, pe
     our_moderator, our_member = people.make(roles=("moderator",)), people.make()
     add_moderator(client, admin, ours, our_moderator)
     join(client, admin, ours, our_member)
-    crisis_alert(client, people, author=our_member)
-    crisis_alert(client, people)  # someone outside the programme
+    ended_month = (datetime.now(timezone.utc).replace(day=1) - timedelta(days=1)).replace(day=2)
+    for alert_id in (crisis_alert(client, people, author=our_member), crisis_alert(client, people)):  # ours, an outsider
+        set_alert(app, alert_id, created_at=ended_month)  # figures cover ended periods only
     [period] = response_times(client, our_moderator).json["periods"]
     assert period["alerts"] == 1
     [everyone] = response_times(client, admin).json["periods"]

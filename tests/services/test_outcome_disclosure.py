@@ -14,7 +14,7 @@ import pytest
 
 from api.config import check_production_settings
 from models import CheckIn, Organisation, OrganisationMember, User, UserRole, db
-from services import disclosure, outcomes
+from services import alert_response, disclosure, outcomes
 
 Q1 = "2026-Q1"
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=timezone.utc)
@@ -179,3 +179,22 @@ def test_production_refuses_to_publish_without_noise(settings):
     config = {"PEERLESS_ENV": "production", "JWT_SECRET_KEY": "x" * 40, "OUTCOMES_MIN_CELL": 10} | settings
     with pytest.raises(RuntimeError, match="noise"):
         check_production_settings(config)
+
+
+# --- time to acknowledge crisis alerts: the same rule for its windows ----------------------------
+
+@pytest.mark.parametrize("since, until, expected", [
+    (datetime(2026, 9, 17, tzinfo=timezone.utc), datetime(2026, 10, 3, 12, tzinfo=timezone.utc),
+     (datetime(2026, 9, 1, tzinfo=timezone.utc), datetime(2026, 10, 1, tzinfo=timezone.utc))),
+    (None, None, (None, datetime(2026, 12, 1, tzinfo=timezone.utc))),              # the current month is not over
+    (None, datetime(2027, 5, 1, tzinfo=timezone.utc), (None, datetime(2026, 12, 1, tzinfo=timezone.utc))),
+])
+def test_alert_response_windows_are_snapped_to_whole_ended_months(ctx_now, since, until, expected):
+    assert alert_response.whole_ended_periods(since, until, "month") == expected
+
+
+@pytest.fixture
+def ctx_now(app, monkeypatch):
+    monkeypatch.setattr(alert_response, "utcnow", lambda: datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc))
+    with app.app_context():
+        yield
