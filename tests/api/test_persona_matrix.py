@@ -416,3 +416,15 @@ def test_no_lock_screen_shows_anything_private(world):
         pushes = [{"title": m.title, "body": m.body, "data": m.data} for m in gateway.sent]
     assert any(push["data"].get("type") == "message" for push in pushes)  # the member's phone was told
     assert leaked(json.dumps(pushes), world.values) == []
+
+
+def test_the_person_she_blocked_cannot_find_her_through_matching_or_suggestions(world):
+    """Blocks are silent and complete: living with her public condition finds everyone else, not her."""
+    client, blocked, victim = world.app.test_client(), world.personas["blocked"], world.ids["victim"]
+    set_conditions(client, blocked, PUBLIC_CONDITION)
+    matches = client.get("/api/v1/matches", query_string={"kind": "peer"}, headers=blocked.headers)
+    asked = client.post("/api/v1/support-requests", json={"intent": "listen", "duration": "one_off",
+                                                          "condition_id": condition_id(client, PUBLIC_CONDITION)},
+                        headers=blocked.headers)
+    assert matches.status_code == 200 and asked.status_code == 201
+    assert victim not in matches.get_data(as_text=True) and victim not in asked.get_data(as_text=True)
