@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app wsgi create-user`, `seed-demo`, `safety-labels`."""
+"""Operator commands: `flask --app wsgi create-user`, `seed-demo`, `safety-labels`, `export-account`,
+`erase-account`."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import Role
-from services import accounts, demo, safety_labels
+from services import accounts, demo, privacy, safety_labels
 from services.errors import ServiceError
 
 
@@ -59,4 +60,32 @@ def export_safety_labels(output, since: datetime | None, with_texts: bool) -> No
     click.echo(f"{count} labels written, {texts} with text", err=True)
 
 
-commands = [create_user, seed_demo, export_safety_labels]
+@click.command("export-account")
+@click.argument("email")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file; default: standard output.")
+@with_appcontext
+def export_account(email: str, output) -> None:
+    """A subject-access copy for someone who cannot sign in (identity checked outside the app)."""
+    try:
+        document = privacy.export_on_request(email)
+    except ServiceError as error:
+        raise click.ClickException(error.detail) from None
+    output.write(json.dumps(document, default=str, ensure_ascii=False, indent=2) + "\n")
+
+
+@click.command("erase-account")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Confirm: erasure cannot be undone.")
+@with_appcontext
+def erase_account(email: str, yes: bool) -> None:
+    """Erase an account on a verified request from someone who cannot sign in (docs/privacy.md)."""
+    if not yes:
+        raise click.ClickException("Erasure cannot be undone: add --yes once the request is verified.")
+    try:
+        erased_id = privacy.erase_on_request(email)
+    except ServiceError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Erased account {erased_id}")
+
+
+commands = [create_user, seed_demo, export_safety_labels, export_account, erase_account]

@@ -17,7 +17,7 @@ from models import (
 from models.user import default_settings
 from services import audit, changes, groups, mentorships, passwords, realtime, resources
 from services.changes import Change
-from services.errors import ServiceError
+from services.errors import NotFoundError, ServiceError
 from services.privacy.coverage import DELETE, NULL, user_id_columns
 
 ERASED_NAME = "Deleted user"
@@ -46,6 +46,20 @@ def require_recent_sign_in(user: User, *, fresh_token: bool, password: str | Non
 def erase_account(user: User, *, fresh_token: bool, password: str | None = None) -> None:
     """Erase the person (after checking they signed in recently), then drop their live sockets."""
     require_recent_sign_in(user, fresh_token=fresh_token, password=password)
+    _erase(user, actor_id=user.id)
+
+
+def erase_on_request(email: str) -> str:
+    """An operator erases an account on a request checked outside the app (someone suspended, or who
+    lost access to their email and password); returns the erased id. The audit log says an operator did it."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower(), User.erased_at.is_(None)))
+    if user is None:
+        raise NotFoundError("No account uses this email.")
+    _erase(user, actor_id=None, by="operator")
+    return user.id
+
+
+def _erase(user: User, *, actor_id: str | None, **audit_details: str) -> None:
     user_id = user.id
     user.erased_at = utcnow()  # first: from here on nothing new reaches their inbox or change stream
     forgotten = [user_id, *_end_mentorships(user_id), *_connection_ids(user_id)]
@@ -60,7 +74,8 @@ def erase_account(user: User, *, fresh_token: bool, password: str | None = None)
     db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(
         select(AuthSession.id).where(AuthSession.user_id == user_id))))
     _apply_coverage_rules(user_id)
-    audit.record(user_id, "account.erased", target_type="user", target_id=user_id)  # the id only: nothing personal
+    # The id only: nothing personal.
+    audit.record(actor_id, "account.erased", target_type="user", target_id=user_id, **audit_details)
     db.session.commit()
     realtime.end_user_sessions(user_id)  # the sessions are gone; open sockets follow within seconds
 

@@ -14,6 +14,7 @@ from models import (
     PasswordResetToken, Report, SafetyFlag, SupportRequest, User, db, utcnow,
 )
 from services import organisations, resources
+from services.errors import NotFoundError
 
 
 def _rows(stmt) -> list:
@@ -141,6 +142,14 @@ def export_user_data(user: User) -> dict:
         "check_in_reminders": _check_in_reminders(uid),
         "resources_authored": resources.authored_by(uid),
     }
+
+
+def export_on_request(email: str) -> dict:
+    """The same copy for an operator answering a request checked outside the app (someone who cannot sign in)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError("No account uses this email.")
+    return export_user_data(user)
 
 
 def _account(user: User) -> dict:

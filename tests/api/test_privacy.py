@@ -255,3 +255,26 @@ def test_the_export_never_names_who_blocked_or_reported_the_person(client, peopl
     assert other.id not in text and "written by the reporter" not in text
     assert [(r["reason"], r["source"]) for r in export["reports_about_me"]] == [("spam", "user")]
     assert export["blocks"] == []
+
+
+# --- requests checked outside the app (someone suspended, or who lost access) ----------------------
+
+def test_an_operator_exports_and_erases_an_account_that_cannot_sign_in(client, people, app):
+    import json as json_module
+
+    from models import AuditEntry
+
+    person, admin = people.make(bio="story told once"), people.make(roles=("admin",))
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["export-account", person.email.upper()])
+    assert exported.exit_code == 0 and json_module.loads(exported.output)["account"]["bio"] == "story told once"
+    refused = runner.invoke(args=["erase-account", person.email])
+    assert refused.exit_code != 0 and "--yes" in refused.output
+    assert client.get("/api/v1/me", headers=person.headers).status_code == 200
+    erased = runner.invoke(args=["erase-account", person.email, "--yes"])
+    assert erased.exit_code == 0 and person.id in erased.output
+    assert client.get("/api/v1/me", headers=person.headers).status_code == 401
+    assert runner.invoke(args=["erase-account", person.email, "--yes"]).exit_code != 0  # no such account now
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.erased")).one()
+        assert (entry.actor_id, entry.target_id, entry.details) == (None, person.id, {"by": "operator"})
