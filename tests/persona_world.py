@@ -158,9 +158,8 @@ def build_world(app) -> World:
     direct = befriend(client, victim, host)
     connection_id = ok(client.get(f"{API}/connections", headers=victim.headers))["items"][0]["id"]
     direct_message = ok(send(client, victim, direct, values["direct_message"]))
-    mentorship = ok(client.post(f"{API}/mentorships", json={"mentor_id": host.id, "message": values["mentorship_message"],
-                                                            "goals": [values["mentorship_goal"]]},
-                                headers=victim.headers))
+    mentorship = ok(client.post(f"{API}/mentorships", headers=victim.headers, json={
+        "mentor_id": host.id, "message": values["mentorship_message"], "goals": [values["mentorship_goal"]]}))
 
     # A support request about her private condition, a check-in, a device, a block.
     support = ok(client.post(f"{API}/support-requests", json={
@@ -188,7 +187,8 @@ def build_world(app) -> World:
     draft = ok(client.post(f"{API}/resources", json={"title": values["draft_resource_title"], "status": "draft",
                                                      "url": "https://example.org/draft", "evidence_level": "guideline",
                                                      "language": "en"}, headers=net_mod.headers))
-    o1_code_id = ok(client.get(f"{API}/organisations/{o1['id']}/referral-codes", headers=mod_same.headers))["items"][0]["id"]
+    codes = ok(client.get(f"{API}/organisations/{o1['id']}/referral-codes", headers=mod_same.headers))
+    o1_code_id = codes["items"][0]["id"]
 
     personas = {"anonymous": None, "stranger": stranger, "member": member, "former": former, "blocked": blocked,
                 "mod_other": mod_other, "mod_same": mod_same, "net_mod": net_mod, "admin": admin,

@@ -127,7 +127,8 @@ def test_a_third_edit_in_a_minute_is_refused_and_the_message_keeps_its_text(tigh
     conversation = befriend(client, a, b)
     message = send(client, a, conversation, "first words").json
     for text in ("second words", "third words"):
-        assert client.patch(f"{API}/messages/{message['id']}", json={"body": text}, headers=a.headers).status_code == 200
+        edited = client.patch(f"{API}/messages/{message['id']}", json={"body": text}, headers=a.headers)
+        assert edited.status_code == 200
     assert_limited(client.patch(f"{API}/messages/{message['id']}", json={"body": "fourth words"}, headers=a.headers))
     assert_limited(client.delete(f"{API}/messages/{message['id']}", headers=a.headers))  # the same budget
     page = client.get(f"{API}/conversations/{conversation}/messages", headers=b.headers).json["items"]
@@ -172,7 +173,8 @@ def test_a_console_form_past_the_limit_is_a_429_page_and_changes_nothing(tight):
     resource = post_form(client, "/console/resources/new", form)
     assert resource.status_code == 303
     resource_path = resource.headers["Location"].split("?")[0]
-    assert post_form(client, resource_path, form | {"title": "Walking, 2nd edition"}, page=resource_path).status_code == 303
+    saved = post_form(client, resource_path, form | {"title": "Walking, 2nd edition"}, page=resource_path)
+    assert saved.status_code == 303
     refused = post_form(client, resource_path, form | {"title": "Vandalised"}, page=resource_path)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Vandalised" not in client.get(resource_path).get_data(as_text=True)
