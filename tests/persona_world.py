@@ -81,6 +81,7 @@ class World:
     since: dict[str, str] = field(default_factory=dict)        # persona -> /sync token taken mid-build
     sockets: dict[str, object] = field(default_factory=dict)   # persona -> Socket.IO test client
     csrf: dict[str, str] = field(default_factory=dict)         # persona -> the console form token
+    victim: Person | None = None                               # to check, at the end, that nothing changed
 
     _received: dict[str, list] = field(default_factory=dict)
 
@@ -201,6 +202,8 @@ def build_world(app) -> World:
         "device_token": device_token, "report": report["id"], "draft": draft["id"], "application": application["id"],
         "o1_code": o1_code_id, "planted_report": planted["id"],
     }, values=values | {f"email_{name}": person.email for name, person in personas.items() if person})
+
+    world.victim = victim
 
     # Every live persona takes a /sync token and opens a socket now, while the former member is still in.
     for name in PEOPLE:

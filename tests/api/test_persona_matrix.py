@@ -244,3 +244,26 @@ def test_the_person_she_blocked_cannot_find_her_through_matching_or_suggestions(
                         headers=blocked.headers)
     assert matches.status_code == 200 and asked.status_code == 201
     assert victim not in matches.get_data(as_text=True) and victim not in asked.get_data(as_text=True)
+
+
+def test_every_refused_write_changed_nothing(world):
+    """Runs after the matrix: the victim's things are as the world left them."""
+    client, ids, values, victim = world.app.test_client(), world.ids, world.values, world.victim.headers
+    assert client.get("/api/v1/me", headers=victim).status_code == 200  # not suspended, not erased
+    assert client.get(f"/api/v1/check-ins/{ids['check_in']}", headers=victim).status_code == 200
+    direct = client.get(f"/api/v1/conversations/{ids['direct']}/messages", headers=victim).json["items"]
+    assert [m["body"] for m in direct if m["id"] == ids["direct_message"]] == [values["direct_message"] + " edited"]
+    assert client.get(f"/api/v1/conversations/{ids['direct']}", headers=victim).json["muted"] is False
+    circle = client.get(f"/api/v1/groups/{ids['circle']}", headers=victim).json
+    assert circle["name"] == values["circle_name"] and circle["member_count"] == 3  # host, victim, member
+    mentorships = client.get("/api/v1/mentorships", headers=victim).json["items"]
+    assert [m["status"] for m in mentorships if m["id"] == ids["mentorship"]] == ["requested"]
+    support = client.get(f"/api/v1/support-requests/{ids['support_request']}", headers=victim).json
+    assert support["status"] == "open"
+    staff = world.headers("net_mod")
+    for report in ("report", "planted_report"):
+        assert client.get(f"/api/v1/moderation/reports/{ids[report]}", headers=staff).json["status"] == "open"
+    organisation = client.get(f"/api/v1/organisations/{ids['o1']}", headers=world.headers("admin"))
+    assert ids["mod_same"] in organisation.get_data(as_text=True)  # still its moderator
+    draft = client.get(f"/api/v1/resources/{ids['draft']}", headers=staff).json
+    assert draft["title"] == values["draft_resource_title"]
