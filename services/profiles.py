@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from models import User, UserCondition, db
-from services import blocks, organisations, policy
+from services import organisations, policy
 from services import conditions as condition_service
 from services import free_text
 from services.errors import InvalidInputError, NotFoundError
@@ -15,13 +15,9 @@ from services.errors import InvalidInputError, NotFoundError
 def access_user(viewer: User, user_id: str) -> User:
     """Return the person if `viewer` may see them; otherwise act as if they don't exist."""
     user = db.session.get(User, user_id)
-    if user is None or not user.is_active or not _may_see_each_other(viewer, user):
+    if user is None or not policy.may_see_person(viewer, user):
         raise NotFoundError("User not found.")
     return user
-
-
-def _may_see_each_other(viewer: User, other: User) -> bool:
-    return not blocks.is_blocked_either_way(viewer.id, other.id)
 
 
 def update_profile(user: User, **changes) -> User:
