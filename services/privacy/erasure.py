@@ -60,8 +60,16 @@ def erase_on_request(email: str) -> str:
 
 
 def _erase(user: User, *, actor_id: str | None, **audit_details: str) -> None:
-    user_id = user.id
-    user.erased_at = utcnow()  # first: from here on nothing new reaches their inbox or change stream
+    user_id, now = user.id, utcnow()
+    # Claim the erasure in one conditional UPDATE: of two requests racing (a double tap), the second
+    # waits for the first and then finds nothing left to do. From here on nothing new reaches the
+    # person's inbox or change stream.
+    claimed = db.session.execute(update(User).where(User.id == user_id, User.erased_at.is_(None))
+                                 .values(erased_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return
+    user.erased_at = now
     forgotten = [user_id, *_end_mentorships(user_id), *_connection_ids(user_id)]
     for membership in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == user_id)):
         groups.remove_membership(membership)

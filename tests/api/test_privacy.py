@@ -278,3 +278,14 @@ def test_an_operator_exports_and_erases_an_account_that_cannot_sign_in(client, p
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.erased")).one()
         assert (entry.actor_id, entry.target_id, entry.details) == (None, person.id, {"by": "operator"})
+
+
+def test_erasing_an_erased_account_again_changes_nothing(client, people, app):
+    from models import AuditEntry, User
+    from services import privacy
+
+    person = people.make()
+    assert client.delete("/api/v1/me", headers=person.headers).status_code == 204
+    with app.app_context():
+        privacy.erase_account(db.session.get(User, person.id), fresh_token=True)  # a racing second request
+        assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.erased")).all()) == 1
