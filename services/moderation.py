@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, select, true
 
 from models import (
     GroupMembership, Message, Report, ReportStatus, Role, SafetyFlag, Severity, User, UserRole, db, utcnow,
 )
-from services import accounts, alerts, audit, groups, notifications, organisations, profiles, realtime
+from services import accounts, alerts, audit, groups, notifications, policy, profiles, realtime
 from services.conversations import access_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -47,9 +47,7 @@ def queue(moderator: User, *, status: str | None = "open", limit: int = 20, curs
     """The queue: most severe first, then oldest first. No reported content here (reading it is audited)."""
     _require_staff(moderator)
     stmt = select(Report).order_by(Report.severity.desc(), Report.created_at, Report.id)
-    scope = organisations.members_in_scope(moderator)
-    if scope is not None:  # an organisation's moderator: reports by or about its members
-        stmt = stmt.where(or_(Report.target_user_id.in_(scope), Report.reporter_id.in_(scope)))
+    stmt = stmt.where(policy.reports_in_scope(moderator))  # R1: by or about people in their scope
     if status:
         stmt = stmt.where(Report.status == status)
     offset = decode_cursor("reports", cursor) or 0
@@ -72,7 +70,7 @@ def read_report(moderator: User, report_id: str) -> ReportView:
     found = _get(moderator, report_id)
     audit.record(moderator.id, "report.read", target_type="report", target_id=found.id)
     db.session.commit()
-    return ReportView(found, _context(found))
+    return ReportView(found, _context(moderator, found))
 
 
 def resolve(moderator: User, report_id: str, *, action: str, note: str | None = None,
@@ -84,7 +82,7 @@ def resolve(moderator: User, report_id: str, *, action: str, note: str | None = 
     found = _get(moderator, report_id)
     if found.status == ReportStatus.RESOLVED:
         raise ConflictError("This report is already resolved.")
-    if action != "dismiss" and not organisations.covers(moderator, found.target_user_id):
+    if action != "dismiss" and not policy.may_act_on_reported_person(moderator, found):
         # A report is in scope by its reporter too, but acting on a person needs that person in scope:
         # otherwise a moderator could report anyone on the network and then suspend them.
         raise PermissionDeniedError("Only a moderator of the reported person's programme can act on them; "
@@ -105,9 +103,7 @@ def open_report_counts(moderator: User) -> dict[int, int]:
     """How many open reports wait at each severity (every level present, zero included): the console's dashboard."""
     _require_staff(moderator)
     stmt = select(Report.severity, func.count()).where(Report.status == ReportStatus.OPEN)
-    scope = organisations.members_in_scope(moderator)
-    if scope is not None:  # the same reports the queue shows them
-        stmt = stmt.where(or_(Report.target_user_id.in_(scope), Report.reporter_id.in_(scope)))
+    stmt = stmt.where(policy.reports_in_scope(moderator))  # the same reports the queue shows them
     counts = dict(db.session.execute(stmt.group_by(Report.severity)).all())
     return {int(level): counts.get(level, 0) for level in sorted(Severity, reverse=True)}
 
@@ -132,7 +128,7 @@ class FlagCount:
 def contact_flag_counts(moderator: User, *, limit: int = 50) -> list[FlagCount]:
     """Who shares contact details early in new relationships, most often first (a grooming signal)."""
     _require_staff(moderator)
-    scope = organisations.members_in_scope(moderator)
+    scope = policy.members_in_scope(moderator)
     rows = db.session.execute(
         select(SafetyFlag.user_id, User.display_name, func.count(), func.count(SafetyFlag.conversation_id.distinct()),
                func.max(SafetyFlag.created_at))
@@ -213,7 +209,7 @@ def _check_visible(reporter: User, target_type: str, target_id: str) -> str | No
     return group.created_by
 
 
-def _context(found: Report) -> list[Message]:
+def _context(moderator: User, found: Report) -> list[Message]:
     if found.target_type != "message":
         return []
     message = db.session.get(Message, found.target_id)
@@ -221,7 +217,8 @@ def _context(found: Report) -> list[Message]:
         return []
     return list(db.session.scalars(select(Message).where(
         Message.conversation_id == message.conversation_id,
-        Message.seq.between(message.seq - CONTEXT_MESSAGES, message.seq + CONTEXT_MESSAGES)).order_by(Message.seq)))
+        Message.seq.between(message.seq - CONTEXT_MESSAGES, message.seq + CONTEXT_MESSAGES),
+        policy.report_context_visible(moderator, message)).order_by(Message.seq)))
 
 
 def _alert_on_call(alert: Report) -> None:
@@ -245,7 +242,7 @@ def _get(moderator: User, report_id: str) -> Report:
 
 def _in_scope(moderator: User, found: Report) -> bool:
     """A report is an organisation moderator's when its target person or its reporter is a member."""
-    return organisations.covers(moderator, found.target_user_id, found.reporter_id)
+    return policy.report_in_scope(moderator, found)
 
 
 def _require_staff(user: User) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, db
+from models import AuditEntry, User, db
+from services import groups
 from tests.api.test_groups import join, make_mentor, say, start_circle
 from tests.api.test_organisations import add_moderator, create_org
 from tests.api.test_organisations import join as join_org
@@ -212,11 +213,40 @@ def test_a_staff_read_of_a_circles_members_is_audited(app, client, south_moderat
     assert (entry.actor_id, entry.target_type, entry.target_id) == (south_moderator.id, "group", circle["id"])
 
 
-def test_a_host_reading_their_own_circles_members_is_not_a_staff_read(app, client, people, southerners):
-    from services import groups  # noqa: PLC0415
-    from models import User  # noqa: PLC0415
-
+def test_a_host_reading_their_own_circles_members_is_not_a_staff_read(app, client, southerners):
     host, _, circle = southerners
     with app.app_context():
         assert len(groups.list_members(db.session.get(User, host.id), circle["id"])) == 2
     assert audit_actions(app, "circle.members_read") == []
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+def test_a_report_by_their_member_shows_an_organisation_moderator_only_what_their_people_wrote(
+        app, client, people, north, north_moderator, southerners):
+    """R3: a Northside member reporting in a mixed circle does not open the Southsiders' talk to Northside's moderator."""
+    host, member, _ = southerners
+    northerner = people.make()
+    join_org(client, north_moderator, north, northerner)
+    walkers = start_circle(client, host, name="Evening walkers", visibility="public")
+    for person in (member, northerner):
+        assert join(client, person, walkers["id"]).status_code == 200
+    say(client, member, walkers["conversation_id"], "my CD4 count dropped again")
+    say(client, northerner, walkers["conversation_id"], "sorry to hear that")
+    reported = say(client, host, walkers["conversation_id"], "stop moaning, both of you").json
+    report = client.post(f"{API}/reports", json={"target_type": "message", "target_id": reported["id"],
+                                                  "reason": "harassment"}, headers=northerner.headers).json
+    read = client.get(f"{API}/moderation/reports/{report['id']}", headers=north_moderator.headers)
+    assert read.status_code == 200
+    bodies = [m["body"] for m in read.json["context"]]
+    assert bodies == ["sorry to hear that", "stop moaning, both of you"]
+    assert [e.target_id for e in audit_actions(app, "report.read")] == [report["id"]]
+
+
+def test_a_network_moderator_reads_the_whole_context_of_a_report(app, client, people, network_moderator, southerners):
+    host, member, circle = southerners
+    reported = say(client, host, circle["conversation_id"], "nobody cares").json
+    report = client.post(f"{API}/reports", json={"target_type": "message", "target_id": reported["id"],
+                                                  "reason": "harassment"}, headers=member.headers).json
+    read = client.get(f"{API}/moderation/reports/{report['id']}", headers=network_moderator.headers)
+    assert [m["body"] for m in read.json["context"]] == ["my viral load came back", "nobody cares"]
