@@ -110,6 +110,16 @@ class Config:
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS") or None
     # Each process checks its sockets this often: expired tokens (no `auth.renew`) and ended sessions drop.
     REALTIME_SWEEP_SECONDS = float(os.environ.get("REALTIME_SWEEP_SECONDS", 5))
+    # Retention (docs/privacy.md, "Retention"; services/retention.py, run by `flask run-scheduled`), in days.
+    SYNC_TOKEN_MAX_AGE_DAYS = _env_int("SYNC_TOKEN_MAX_AGE_DAYS", 30)  # older tokens get 410: take a snapshot
+    RETENTION_PUSH_DAYS = _env_int("RETENTION_PUSH_DAYS", 30)  # delivered and dead pushes
+    RETENTION_READ_NOTIFICATION_DAYS = _env_int("RETENTION_READ_NOTIFICATION_DAYS", 90)
+    RETENTION_UNREAD_NOTIFICATION_DAYS = _env_int("RETENTION_UNREAD_NOTIFICATION_DAYS", 365)
+    RETENTION_ENDED_SESSION_DAYS = _env_int("RETENTION_ENDED_SESSION_DAYS", 30)  # revoked or expired sign-ins
+    RETENTION_PASSWORD_RESET_DAYS = _env_int("RETENTION_PASSWORD_RESET_DAYS", 7)  # after the link expired
+    RETENTION_LEFT_MEMBERSHIP_DAYS = _env_int("RETENTION_LEFT_MEMBERSHIP_DAYS", 90)  # read positions of leavers
+    RETENTION_SAFETY_FLAG_DAYS = _env_int("RETENTION_SAFETY_FLAG_DAYS", 365)
+    RETENTION_AUDIT_DAYS = _env_int("RETENTION_AUDIT_DAYS", 6 * 366)  # six years (docs/decisions.md)
 
     # {"US": [{"name": "...", "phone": "988"}], ...}: replaces the built-in helplines for a country.
     CRISIS_RESOURCES = json.loads(os.environ.get("CRISIS_RESOURCES_JSON") or "null")

@@ -96,6 +96,8 @@ def delete_message(message_id):
 @blp.arguments(SyncQuerySchema, location="query")
 @blp.response(200, SyncSchema)
 @blp.alt_response(400, description="The `since` token was not issued to the caller")
+@blp.alt_response(410, description="`sync_token_expired`: the token is older than the change stream keeps "
+                                   "(SYNC_TOKEN_MAX_AGE_DAYS); sync without `since` to take a new snapshot")
 def sync_changes(args):
     """Catch up: a snapshot without `since`, else every change after it; pass `next_since` back next time."""
     return sync.sync(current_user, **args)

@@ -53,3 +53,9 @@ class BadTokenError(ServiceError):
     """An opaque token from the client (cursor, sync token) that we did not issue."""
 
     status, code, title = 400, "invalid_token", "The token is malformed or was not issued by this server"
+
+
+class SyncTokenExpiredError(ServiceError):
+    """A sync token older than the change stream keeps: the app must take a new snapshot (`/sync` without `since`)."""
+
+    status, code, title = 410, "sync_token_expired", "This sync token has expired"

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
-from services import alerts, changes, notifications
+from services import alerts, changes, notifications, retention
 from services.changes import Change
 from services.checkins.reminders import next_due
 from services.matching import find_matches
@@ -26,6 +26,7 @@ def run_scheduled(now: datetime | None = None) -> dict[str, int]:
         "accreditation_notices_sent": warn_expiring_accreditations(now),
         "check_in_reminders_sent": remind_check_ins(now),
         "crisis_alert_escalations": escalate_crisis_alerts(now),
+        **retention.prune(now),  # storage limitation: docs/privacy.md, "Retention"
     }
 
 

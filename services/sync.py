@@ -1,6 +1,7 @@
 """`/sync`: a snapshot, then everything that changed, read from the caller's change stream."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -14,7 +15,7 @@ from models import (
     User, db,
 )
 from services.conversations import MESSAGE_COLUMNS, ConversationView, viewer_memberships, views_for
-from services.errors import BadTokenError
+from services.errors import BadTokenError, SyncTokenExpiredError
 
 SNAPSHOT_CONVERSATIONS = 50
 SNAPSHOT_MESSAGES_PER_CONVERSATION = 20
@@ -168,8 +169,14 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["JWT_SECRET_KEY"], salt="peerless.sync")
 
 
+def token_max_age_seconds() -> int:
+    """How long a sync token is honoured; the stream keeps a day more than this (services/retention.py)."""
+    return int(current_app.config["SYNC_TOKEN_MAX_AGE_DAYS"]) * 86400
+
+
 def _encode(user_id: str, position: int) -> str:
-    return _serializer().dumps({"u": user_id, "p": position})
+    # `t`, when the token was issued: the stream entries after it are kept at least this long.
+    return _serializer().dumps({"u": user_id, "p": position, "t": int(time.time())})
 
 
 def _decode(token: str, user_id: str) -> int:
@@ -179,4 +186,9 @@ def _decode(token: str, user_id: str) -> int:
         raise BadTokenError("This sync token is not valid; sync without `since` to start again.") from None
     if not isinstance(data, dict) or data.get("u") != user_id or not isinstance(data.get("p"), int):
         raise BadTokenError("This sync token belongs to another account; sync without `since` to start again.")
+    issued = data.get("t")
+    # A token older than the stream's retention (or from before tokens carried their age) may point
+    # at entries already pruned: answering with what is left would silently miss changes.
+    if not isinstance(issued, int) or issued < time.time() - token_max_age_seconds():
+        raise SyncTokenExpiredError("This sync token has expired; sync without `since` to take a new snapshot.")
     return data["p"]
