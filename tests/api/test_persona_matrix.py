@@ -267,3 +267,21 @@ def test_every_refused_write_changed_nothing(world):
     assert ids["mod_same"] in organisation.get_data(as_text=True)  # still its moderator
     draft = client.get(f"/api/v1/resources/{ids['draft']}", headers=staff).json
     assert draft["title"] == values["draft_resource_title"]
+
+
+def signed_in_api_reads() -> list[str]:
+    """API routes an admin reads with a 200 (reads: no body, and a 200 rather than ALLOWED)."""
+    return [key for key, case in MATRIX.items() if not key.startswith("console.")
+            and case.expect["anonymous"] == 401 and case.expect["admin"] == 200 and case.body is None]
+
+
+@pytest.mark.parametrize("endpoint", signed_in_api_reads())
+def test_a_refresh_token_or_a_console_cookie_opens_no_api_route(world, endpoint):
+    """Token confusion: the API reads only an access token, and only from the Authorization header."""
+    method, path, _ = request_for(world, endpoint, MATRIX[endpoint])
+    admin = world.personas["admin"]
+    as_refresh = world.app.test_client().open(path, method=method,
+                                              headers={"Authorization": f"Bearer {admin.refresh_token}"})
+    cookie_client = world.app.test_client()
+    cookie_client.set_cookie("access_token_cookie", admin.access_token)
+    assert (as_refresh.status_code, cookie_client.open(path, method=method).status_code) == (401, 401)
