@@ -176,7 +176,8 @@ def test_people_with_the_condition_or_one_in_its_group_see_a_private_circle(clie
     assert circle["id"] not in listed(client, other)
 
 
-def test_moderators_see_every_circle(client, host, moderator):
+def test_network_wide_moderators_see_every_circle(client, host, moderator):
+    """A moderator of no organisation; organisation moderators: tests/api/test_staff_scope.py."""
     circle = start_circle(client, host, visibility="private")
     assert circle["id"] in listed(client, moderator)
 
