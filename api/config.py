@@ -26,7 +26,7 @@ def _default_environment() -> str:
 # Writes limited per person and per address by `X_RATE_LIMIT` and `X_RATE_LIMIT_PER_IP` (api/extensions.py).
 RATE_LIMITED_ACTIONS = ("MESSAGE", "REQUEST", "REPORT", "REFERRAL", "CHECK_IN", "EDIT", "READ_MARK", "PROFILE",
                         "DEVICE", "BLOCK", "CONNECTION", "GROUP", "MENTORSHIP", "SUPPORT_REQUEST", "RESOURCE",
-                        "ORGANISATION", "STAFF_ACTION", "SESSION", "ERASURE")
+                        "ORGANISATION", "STAFF_ACTION", "SESSION", "ERASURE", "EXPORT")
 
 
 class Config:
@@ -93,6 +93,8 @@ class Config:
     SESSION_RATE_LIMIT_PER_IP = os.environ.get("SESSION_RATE_LIMIT_PER_IP", "300 per minute")
     ERASURE_RATE_LIMIT = os.environ.get("ERASURE_RATE_LIMIT", "5 per hour")  # DELETE /me checks a password
     ERASURE_RATE_LIMIT_PER_IP = os.environ.get("ERASURE_RATE_LIMIT_PER_IP", "50 per hour")
+    EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "5 per hour")  # GET /me/export: a read, but a heavy one
+    EXPORT_RATE_LIMIT_PER_IP = os.environ.get("EXPORT_RATE_LIMIT_PER_IP", "50 per hour")
     # Socket.IO events (conversation.focus/blur every minute per open conversation, auth.renew), per person.
     SOCKET_EVENT_RATE_LIMIT = os.environ.get("SOCKET_EVENT_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"

@@ -107,6 +107,7 @@ def change_my_consent(data):
 
 @blp.get("/me/export")
 @jwt_required()
+@per_user_and_ip("EXPORT_RATE_LIMIT")
 @blp.response(200, ExportSchema)
 def export_me():
     """Download every record the service holds about the caller."""

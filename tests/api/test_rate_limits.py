@@ -145,6 +145,15 @@ def test_edits_are_limited_per_person_not_for_everyone(tight):
     assert client.patch(f"{API}/messages/{theirs['id']}", json={"body": "mine"}, headers=b.headers).status_code == 200
 
 
+def test_exports_are_limited_per_person(make_app):
+    app = make_app(EXPORT_RATE_LIMIT="2 per hour")
+    with app.app_context():
+        limiter.reset()
+    client, person = app.test_client(), PersonFactory(app).make()
+    statuses = [client.get(f"{API}/me/export", headers=person.headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
 def test_a_third_profile_change_is_refused_and_the_name_stays(tight):
     client, person = tight.test_client(), PersonFactory(tight).make()
     for name in ("Sam", "Sammy"):
