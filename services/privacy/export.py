@@ -7,11 +7,12 @@ them, who reported them and what the reporter wrote, a staff member's identity.
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from models import (
-    AuditEntry, AuthSession, Block, CheckIn, CheckInReminder, Connection, ConsentRecord, ConversationMember, Device,
-    Group, GroupMembership, MentorApplication, MentorProfile, Mentorship, MentorshipFeedback, Message, Notification,
-    PasswordResetToken, Report, SafetyFlag, SupportRequest, User, db, utcnow,
+    AuditEntry, AuthSession, Block, CheckIn, CheckInReminder, Connection, ConsentRecord, Conversation,
+    ConversationMember, Device, Group, GroupMembership, MentorApplication, MentorProfile, Mentorship,
+    MentorshipFeedback, Message, Notification, PasswordResetToken, Report, SafetyFlag, SupportRequest, User, db, utcnow,
 )
 from services import organisations, resources
 from services.errors import NotFoundError
@@ -46,6 +47,7 @@ def export_user_data(user: User) -> dict:
             {"conversation_id": m.conversation_id, "kind": m.conversation.kind, "joined_at": m.joined_at,
              "left_at": m.left_at, "read_seq": m.read_seq, "muted": m.muted}
             for m in _rows(select(ConversationMember).where(ConversationMember.user_id == uid)
+                           .options(joinedload(ConversationMember.conversation).noload(Conversation.members))
                            .order_by(ConversationMember.joined_at))
         ],
         "connections": [
