@@ -34,6 +34,11 @@ def report(reporter: User, *, target_type: str, target_id: str, reason: str, det
 
 def raise_crisis_alert(*, target_type: str, target_id: str, person_id: str, categories: tuple[str, ...]) -> Report:
     """Called inside the transaction that saves the text: a high-severity alert, on-call moderators pushed."""
+    already = db.session.scalar(select(Report).where(
+        Report.source == "crisis_detector", Report.target_type == target_type, Report.target_id == target_id,
+        Report.status == ReportStatus.OPEN))
+    if already is not None:  # one open alert per thing written: editing it again does not page anyone twice
+        return already
     alert = Report(reporter_id=None, source="crisis_detector", target_type=target_type, target_id=target_id,
                    target_user_id=person_id, reason="risk_to_self", details=",".join(categories),
                    severity=Severity.HIGH)

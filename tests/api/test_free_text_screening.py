@@ -135,3 +135,11 @@ def test_an_edit_to_a_resource_draft_is_screened(app, client, mentor):
     assert "safety" not in draft
     response = client.patch(f"{API}/resources/{draft['id']}", json={"body": CRISIS_TEXT}, headers=mentor.headers)
     assert_answered_and_alerted(app, response, mentor, "resource", draft["id"])
+
+
+def test_editing_a_message_in_crisis_again_keeps_one_open_alert_and_still_answers(app, client, people):
+    a, b = people.make(), people.make()
+    sent = send(client, a, befriend(client, a, b), CRISIS_TEXT).json
+    again = client.patch(f"{API}/messages/{sent['id']}", json={"body": CRISIS_TEXT + "!"}, headers=a.headers)
+    assert again.json["safety"]["crisis"] is True
+    assert crisis_alerts(app, a) == [("message", sent["id"])]
