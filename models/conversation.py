@@ -89,3 +89,6 @@ class StreamChange(db.Model):
     kind: Mapped[str] = mapped_column(String(24))
     entity_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Retention prunes by age (services/retention.py).
+    __table_args__ = (Index("ix_stream_changes_created", "created_at"),)

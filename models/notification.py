@@ -45,6 +45,7 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_created", "user_id", "created_at"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_read_created", "read_at", "created_at"),  # retention
     )
 
 
@@ -73,4 +74,5 @@ class PushOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_push_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_push_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_push_outbox_finished", "status", "finished_at"))  # retention
