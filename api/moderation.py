@@ -69,66 +69,6 @@ def read_alert_response(args):
     return alert_response.time_to_acknowledge(current_user, **args)
 
 
-@blp.post("/moderation/reports/<id:report_id>/acknowledge")
-@jwt_required()
-@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
-@blp.response(200, AcknowledgementSchema)
-def acknowledge_report(report_id):
-    """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
-    return alerts.acknowledge(current_user, report_id)
-
-
-@blp.get("/moderation/outcomes/alert-response")
-@jwt_required()
-@blp.arguments(AlertResponseQuerySchema, location="query")
-@blp.response(200, AlertResponseSchema)
-@blp.alt_response(403, description="Not a moderator or admin")
-@blp.alt_response(404, description="An organisation you do not moderate (or none with this id)")
-def read_alert_response(args):
-    """Moderators: median and 90th-percentile minutes to acknowledge crisis alerts per period; small groups withheld."""
-    return alert_response.time_to_acknowledge(current_user, **args)
-
-
-@blp.post("/moderation/reports/<id:report_id>/acknowledge")
-@jwt_required()
-@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
-@blp.response(200, AcknowledgementSchema)
-def acknowledge_report(report_id):
-    """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
-    return alerts.acknowledge(current_user, report_id)
-
-
-@blp.get("/moderation/outcomes/alert-response")
-@jwt_required()
-@blp.arguments(AlertResponseQuerySchema, location="query")
-@blp.response(200, AlertResponseSchema)
-@blp.alt_response(403, description="Not a moderator or admin")
-@blp.alt_response(404, description="An organisation you do not moderate (or none with this id)")
-def read_alert_response(args):
-    """Moderators: median and 90th-percentile minutes to acknowledge crisis alerts per period; small groups withheld."""
-    return alert_response.time_to_acknowledge(current_user, **args)
-
-
-@blp.post("/moderation/reports/<id:report_id>/acknowledge")
-@jwt_required()
-@per_user_and_ip("STAFF_ACTION_RATE_LIMIT")
-@blp.response(200, AcknowledgementSchema)
-def acknowledge_report(report_id):
-    """Moderators: take on an alert ("I have this"); it stops escalating. The first acknowledgement stands."""
-    return alerts.acknowledge(current_user, report_id)
-
-
-@blp.get("/moderation/outcomes/alert-response")
-@jwt_required()
-@blp.arguments(AlertResponseQuerySchema, location="query")
-@blp.response(200, AlertResponseSchema)
-@blp.alt_response(403, description="Not a moderator or admin")
-@blp.alt_response(404, description="An organisation you do not moderate (or none with this id)")
-def read_alert_response(args):
-    """Moderators: median and 90th-percentile minutes to acknowledge crisis alerts per period; small groups withheld."""
-    return alert_response.time_to_acknowledge(current_user, **args)
-
-
 @blp.get("/moderation/contact-flags")
 @jwt_required()
 @blp.response(200, FlagCountListSchema)
