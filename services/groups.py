@@ -333,6 +333,7 @@ def _remove(group: Group, membership: GroupMembership) -> None:
         member = db.session.get(ConversationMember, (group.conversation_id, user_id))
         if member is not None and member.left_at is None:
             member.left_at = utcnow()
+            notifications.on_conversation_left(user_id, group.conversation_id)
     db.session.flush()
     db.session.refresh(group)
     if was_member:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from models import (
     Connection, ConnectionStatus, ConversationMember, Message, Notification, PushOutbox, User, db, new_id, utcnow,
 )
+from models.notification import OutboxStatus
 from services import changes, push_jobs
 from services.changes import Change
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -80,6 +81,18 @@ def on_read_updated(member: ConversationMember) -> None:
         Notification.user_id == member.user_id, Notification.conversation_id == member.conversation_id,
         Notification.read_at.is_(None), Notification.seq <= member.read_seq,
     ).values(read_at=utcnow()))
+
+
+def on_conversation_left(user_id: str, conversation_id: str) -> None:
+    """Someone left (or was removed from) a conversation: its message notifications stop counting as
+    unread, and pushes not yet sent about it are dropped (nothing more about it reaches them)."""
+    about_it = select(Notification.id).where(Notification.user_id == user_id,
+                                             Notification.conversation_id == conversation_id)
+    db.session.execute(delete(PushOutbox).where(PushOutbox.notification_id.in_(about_it),
+                                                PushOutbox.status == OutboxStatus.PENDING))
+    db.session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.conversation_id == conversation_id,
+        Notification.read_at.is_(None)).values(read_at=utcnow()))
 
 
 def install() -> None:

@@ -172,3 +172,18 @@ def test_rejoining_brings_the_conversation_back_cleanly(app, client, people, cir
     assert spanning["left_conversations"] == [] and conversation_id in [c["id"] for c in spanning["conversations"]]
     with app.app_context():
         assert db.session.get(ConversationMember, (conversation_id, cat.id)).left_at is None
+
+
+def test_leaving_clears_the_conversations_unread_entries_and_drops_unsent_pushes(app, client, people, circle):
+    cat, dan, conversation_id = circle["cat"], circle["dan"], circle["conversation_id"]
+    send(client, dan, conversation_id, "sent while Cat was there, not yet read or pushed")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(PushOutbox).where(
+            PushOutbox.user_id == cat.id, PushOutbox.status == "pending")) >= 1
+    depart(client, circle, "left")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(PushOutbox).where(
+            PushOutbox.user_id == cat.id, PushOutbox.status == "pending")) == 0
+        assert db.session.scalar(select(db.func.count()).select_from(Notification).where(
+            Notification.user_id == cat.id, Notification.conversation_id == conversation_id,
+            Notification.read_at.is_(None))) == 0
