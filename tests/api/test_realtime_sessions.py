@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from flask_jwt_extended import create_access_token
 
-from models import AuthSession, User, db, utcnow
-from services import moderation, realtime
+from models import AuthSession, PasswordResetToken, User, db, utcnow
+from services import moderation, password_reset, realtime
 from services.realtime import socketio
 from tests.factories import befriend, send
 
@@ -71,6 +71,7 @@ def test_logout_disconnects_the_sessions_open_socket(connect, http, people):
     socket = connect(bea.access_token)
     assert http.post(f"{API}/auth/logout", headers=bea.headers).status_code == 204
     assert not socket.is_connected()
+    assert names(socket) == ["session.ended"]  # told why, just before the server hung up
     send(http, ada, conversation_id, "after logout")
     assert "message.created" not in names(socket)
 
@@ -102,6 +103,17 @@ def test_suspension_disconnects_every_socket_of_the_person(rt_app, connect, http
     with rt_app.app_context():
         moderation.suspend(db.session.get(User, bea.id))
         db.session.commit()
+    assert not phone.is_connected() and not tablet.is_connected()
+
+
+def test_a_password_reset_disconnects_every_socket_of_the_person(rt_app, connect, http, people):
+    bea = people.make()
+    phone, tablet = connect(bea.access_token), connect(login(http, bea)["access_token"])
+    with rt_app.app_context():
+        db.session.add(PasswordResetToken(user_id=bea.id, token_hash=password_reset.hash_token("reset-me"),
+                                          expires_at=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+        password_reset.confirm_reset(token="reset-me", password="another-long-passphrase-42")
     assert not phone.is_connected() and not tablet.is_connected()
 
 

@@ -111,7 +111,9 @@ def test_ended_sessions_go_with_their_tokens_and_devices_live_ones_keep_working(
     again = client.post(f"{API}/auth/refresh", headers={"Authorization": f"Bearer {rotated['refresh_token']}"})
     assert again.status_code == 200
     replay = client.post(f"{API}/auth/refresh", headers={"Authorization": f"Bearer {cat.refresh_token}"})
-    assert replay.status_code == 401  # the pruned, spent token still counts as a replay
+    assert replay.status_code == 401  # the pruned, spent token still counts as a replay...
+    newest = client.post(f"{API}/auth/refresh", headers={"Authorization": f"Bearer {again.json['refresh_token']}"})
+    assert newest.status_code == 401  # ...and still ends the whole session
 
 
 def test_a_session_whose_refresh_tokens_all_expired_long_ago_goes(app, people):
