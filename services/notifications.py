@@ -18,6 +18,7 @@ from services.changes import Change
 from services.pagination import Page, decode_cursor, page_from_rows
 from services.quiet_hours import is_quiet
 
+ALWAYS_AUDIBLE = {"crisis_alert", "crisis_alert_escalated"}  # never silenced by quiet hours
 # type -> the settings switch (settings.notifications.types) that governs its push
 PUSH_SWITCH = {
     "message": "message", "connection_request": "connection", "connection_accepted": "connection",
@@ -38,8 +39,9 @@ def notify(user: User, type_: str, data: dict[str, str], *, push: bool = True, m
     db.session.flush()
     if push and _push_wanted(user, type_):
         prefs = (user.settings or {}).get("notifications", {})
-        db.session.add(PushOutbox(user_id=user.id, notification_id=notification.id,
-                                  silent=is_quiet(prefs.get("quiet_hours"), user.timezone, utcnow())))
+        # A crisis alert rings even in a moderator's quiet hours: at night it is what being on call means.
+        quiet = type_ not in ALWAYS_AUDIBLE and is_quiet(prefs.get("quiet_hours"), user.timezone, utcnow())
+        db.session.add(PushOutbox(user_id=user.id, notification_id=notification.id, silent=quiet))
         changes.after_commit(push_jobs.nudge)
     changes.record(Change([user.id], "notification", notification.id))
     return notification

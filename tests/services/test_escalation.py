@@ -164,3 +164,19 @@ def test_a_moderator_goes_on_call_through_their_settings(app, client, people, of
     crisis_alert(client, people)
     run(app, later(minutes=11))
     assert (escalations(client, volunteer), escalations(client, off_duty)) == (["1"], [])
+
+
+def test_crisis_pushes_ring_through_a_moderators_quiet_hours_while_other_pushes_stay_silent(app, client, people, on_call):
+    from sqlalchemy import select
+
+    from models import Notification, PushOutbox, db
+
+    all_day = {"start": "00:00", "end": "23:59"}
+    assert client.patch(f"{API}/me", json={"settings": {"notifications": {"quiet_hours": all_day}}},
+                        headers=on_call.headers).status_code == 200
+    crisis_alert(client, people)
+    run(app, later(minutes=11))
+    with app.app_context():
+        rows = db.session.execute(select(Notification.type, PushOutbox.silent).join(
+            PushOutbox, PushOutbox.notification_id == Notification.id).where(PushOutbox.user_id == on_call.id)).all()
+    assert sorted(rows) == [("crisis_alert", False), (ESCALATED_NOTIFICATION, False)]
