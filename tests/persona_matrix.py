@@ -165,6 +165,12 @@ MATRIX: dict[str, Case] = {
     "outcomes.read_outcomes": Case(staff_only()), "outcomes.export_outcomes": Case(staff_only()),
     "outcomes.outcomes_chart": Case(staff_only(), query="?instrument=phq2&measure=total"),
     "outcomes.read_programme_metrics": Case(staff_only()),
+    "moderation.read_alert_response": Case(staff_only()),
+    # Figures for one organisation: its own moderators and network staff (another's moderator: missing).
+    "outcomes.read_outcomes#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
+    "outcomes.export_outcomes#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
+    "outcomes.read_programme_metrics#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
+    "moderation.read_alert_response#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
     "resources.list_overdue_reviews": Case(staff_only()),
     "resources.get_resource": Case(hidden(**dict.fromkeys(STAFF, 200))),
     "resources.create_resource": Case(own(403) | dict.fromkeys(STAFF, A),

@@ -78,7 +78,7 @@ def request_for(world: World, endpoint: str, case: Case):
         path = re.sub(rf"<(?:[^:>]+:)?{argument}>", world.ids.get(name, name), path)
     method = case.method or next(iter(sorted(rule.methods - {"HEAD", "OPTIONS"})))
     body = json.loads(fill(json.dumps(case.body), world)) if case.body is not None else None
-    return method, path + case.query, body
+    return method, path + fill(case.query, world), body
 
 
 def call(world: World, endpoint: str, persona: str):
