@@ -26,7 +26,11 @@ def build_test_app(database_url: str, **overrides):
     redis_url = os.environ.get("REDIS_URL")
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url}
     if redis_url:
-        settings |= {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+        # The storage's own prefix too: limiter.reset() deletes every key under it, and other test
+        # runs share this Redis (with the default "LIMITS" one run's reset wipes another's counts).
+        prefix = uuid.uuid4().hex
+        settings |= {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix,
+                     "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-{prefix}"}}
     return create_app(TestConfig, **(settings | overrides))
 
 
