@@ -189,6 +189,7 @@ class TestConfig(Config):
     REFERRAL_RATE_LIMIT = REFERRAL_RATE_LIMIT_PER_IP = "10000 per minute"
     CHECK_IN_RATE_LIMIT = CHECK_IN_RATE_LIMIT_PER_IP = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    REALTIME_SWEEP_SECONDS = 0  # no sweeper thread: tests call realtime.sweep(), or turn it on themselves
 
 
 # Tests raise every per-person and per-address write limit out of the way, and set the ones they test.
