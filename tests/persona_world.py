@@ -82,6 +82,7 @@ class World:
     sockets: dict[str, object] = field(default_factory=dict)   # persona -> Socket.IO test client
     csrf: dict[str, str] = field(default_factory=dict)         # persona -> the console form token
     victim: Person | None = None                               # to check, at the end, that nothing changed
+    host: Person | None = None                                 # the circle's host, an accredited mentor
 
     _received: dict[str, list] = field(default_factory=dict)
 
@@ -203,7 +204,7 @@ def build_world(app) -> World:
         "o1_code": o1_code_id, "planted_report": planted["id"],
     }, values=values | {f"email_{name}": person.email for name, person in personas.items() if person})
 
-    world.victim = victim
+    world.victim, world.host = victim, host
 
     # Every live persona takes a /sync token and opens a socket now, while the former member is still in.
     for name in PEOPLE:

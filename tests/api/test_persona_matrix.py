@@ -234,6 +234,18 @@ def test_no_lock_screen_shows_anything_private(world):
     assert leaked(json.dumps(pushes), world.values) == []
 
 
+def test_a_mentor_is_not_shown_her_request_about_a_private_condition(world):
+    """H3: open requests reach mentors only about conditions the requester lists as public. The host
+    is an accredited mentor, and even her connection and mentor."""
+    response = world.app.test_client().get("/api/v1/support-requests/open", headers=world.host.headers)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert world.ids["support_request"] not in text and world.values["support_topic"] not in text
+    answer = world.app.test_client().post(f"/api/v1/support-requests/{world.ids['support_request']}/answer",
+                                          json={}, headers=world.host.headers)
+    assert answer.status_code == 404
+
+
 def test_the_person_she_blocked_cannot_find_her_through_matching_or_suggestions(world):
     """Blocks are silent and complete: living with her public condition finds everyone else, not her."""
     client, blocked, victim = world.app.test_client(), world.personas["blocked"], world.ids["victim"]
