@@ -246,6 +246,14 @@ def test_a_mentor_is_not_shown_her_request_about_a_private_condition(world):
     assert answer.status_code == 404
 
 
+def test_her_connection_sees_her_matches_condition_and_never_her_private_one(world):
+    """H1 from the side it opens to: the host is connected with her."""
+    profile = world.app.test_client().get(f"/api/v1/users/{world.ids['victim']}", headers=world.host.headers)
+    text = profile.get_data(as_text=True)
+    assert profile.status_code == 200 and world.values["matches_condition_id"] in text
+    assert world.values["private_condition_id"] not in text and world.values["private_treatment"] not in text
+
+
 def test_the_person_she_blocked_cannot_find_her_through_matching_or_suggestions(world):
     """Blocks are silent and complete: living with her public condition finds everyone else, not her."""
     client, blocked, victim = world.app.test_client(), world.personas["blocked"], world.ids["victim"]
