@@ -224,7 +224,7 @@ def test_a_host_reading_their_own_circles_members_is_not_a_staff_read(app, clien
 
 def test_a_report_by_their_member_shows_an_organisation_moderator_only_what_their_people_wrote(
         app, client, people, north, north_moderator, southerners):
-    """R3: a Northside member reporting in a mixed circle does not open the Southsiders' talk to Northside's moderator."""
+    """R3: a Northside member's report in a mixed circle does not show Northside's moderator what Southsiders said."""
     host, member, _ = southerners
     northerner = people.make()
     join_org(client, north_moderator, north, northerner)

@@ -29,7 +29,7 @@ def world(app, people):
 
 
 def circle(created_by: User, **people: str) -> Group:
-    """A private circle made by `created_by`, with people as user_id=status ("host", "member", "invited", "requested")."""
+    """A private circle made by `created_by`, with people as user_id=status (host, member, invited, requested)."""
     conversation = Conversation(id=new_id(), kind=ConversationKind.GROUP, title="c")
     db.session.add(conversation)
     db.session.flush()
@@ -124,8 +124,9 @@ def test_a_report_is_in_scope_by_its_reporter_but_acting_needs_the_reported_pers
     theirs = Report(reporter_id=world["x"].id, target_type="group", target_id=new_id(), reason="spam")
     db.session.add_all([by_ours, about_ours, theirs])
     db.session.commit()
-    assert policy.report_in_scope(world["mod"], by_ours) and not policy.may_act_on_reported_person(world["mod"], by_ours)
-    assert policy.report_in_scope(world["mod"], about_ours) and policy.may_act_on_reported_person(world["mod"], about_ours)
+    mod = world["mod"]
+    assert policy.report_in_scope(mod, by_ours) and not policy.may_act_on_reported_person(mod, by_ours)
+    assert policy.report_in_scope(mod, about_ours) and policy.may_act_on_reported_person(mod, about_ours)
     assert not policy.report_in_scope(world["mod"], theirs)
     listed = set(db.session.scalars(select(Report.id).where(policy.reports_in_scope(world["mod"]))))
     assert listed == {by_ours.id, about_ours.id}
