@@ -51,9 +51,25 @@ class RequestView:
     request: SupportRequest
     suggestions: Suggestions | None = None
     safety: dict | None = None  # crisis language in the topic: helplines, at once
+    listed_for_mentors: bool = False  # in the open list mentors see (policy H3); tells the requester why not
 
     def __getattr__(self, name):
         return getattr(self.request, name)
+
+
+def _view(seeker: User, request: SupportRequest, suggestions: Suggestions | None = None,
+          safety: dict | None = None) -> RequestView:
+    return RequestView(request, suggestions, safety, _listed_for_mentors(seeker, request))
+
+
+def _listed_for_mentors(seeker: User, request: SupportRequest) -> bool:
+    """Policy H3 from the requester's side: open, and about no condition or one they list as public."""
+    if request.status != OPEN:
+        return False
+    if request.condition_id is None:
+        return True
+    return seeker.health_consent_withdrawn_at is None and any(
+        uc.condition_id == request.condition_id and uc.visibility == policy.FINDABLE for uc in seeker.conditions)
 
 
 @dataclass
@@ -79,7 +95,7 @@ def create_request(seeker: User, *, intent: str, duration: str, condition_id: st
     safety = message_safety.screen_request_topic(seeker, request.id, topic)
     suggestions = suggest(seeker, request)
     db.session.commit()
-    return RequestView(request, suggestions, safety)
+    return _view(seeker, request, suggestions, safety)
 
 
 def suggest(seeker: User, request: SupportRequest) -> Suggestions:
@@ -112,13 +128,13 @@ def list_requests(seeker: User, *, status: str | None = None, limit: int = 20,
     if status:
         stmt = stmt.where(SupportRequest.status == status)
     page = _page(stmt, limit, "support-requests")
-    return Page([RequestView(r) for r in page.items], page.next_cursor)
+    return Page([_view(seeker, r) for r in page.items], page.next_cursor)
 
 
 def get_request(seeker: User, request_id: str) -> RequestView:
     """One of the caller's own requests; while open, with fresh suggestions."""
     request = access_request(seeker, request_id)
-    return RequestView(request, suggest(seeker, request) if request.status == OPEN else None)
+    return _view(seeker, request, suggest(seeker, request) if request.status == OPEN else None)
 
 
 def close_request(seeker: User, request_id: str) -> RequestView:
@@ -127,7 +143,7 @@ def close_request(seeker: User, request_id: str) -> RequestView:
     if request.status != CLOSED:
         request.status, request.closed_at = CLOSED, utcnow()
         db.session.commit()
-    return RequestView(request)
+    return _view(seeker, request)
 
 
 def access_request(seeker: User, request_id: str) -> SupportRequest:

@@ -91,6 +91,8 @@ class SupportRequestSchema(Schema):
     topic = fields.String(allow_none=True)
     urgency = fields.String()
     answered_by = fields.String(allow_none=True, metadata={"description": "The mentor who answered, if any."})
+    listed_for_mentors = fields.Boolean(metadata={
+        "description": "Whether mentors see it in their open list: while open, about no condition or one you list as public."})
     created_at = UTCDateTime()
     closed_at = UTCDateTime(allow_none=True)
     suggestions = fields.Nested(SuggestionsSchema, allow_none=True,

@@ -151,3 +151,17 @@ def test_hiding_the_condition_later_takes_the_request_off_the_open_list(client, 
     mentor = make_mentor(client, people, DIABETES_T1)
     set_conditions(client, requester, hidden(DIABETES_T1, "matches"))
     assert request_id not in open_request_ids(client, mentor)
+
+
+@pytest.mark.parametrize("visibility, listed", [("public", True), ("matches", False), ("private", False)])
+def test_the_requester_is_told_whether_mentors_see_their_request(client, people, visibility, listed):
+    requester = person_living_with(client, people, hidden(DIABETES_T1, visibility))
+    request_id = ask(client, requester, condition_id=condition_id(client, DIABETES_T1))
+    shown = client.get(f"{REQUESTS}/{request_id}", headers=requester.headers).json
+    assert shown["listed_for_mentors"] is listed
+    assert ask_about_nothing_is_listed(client, requester)
+
+
+def ask_about_nothing_is_listed(client, requester) -> bool:
+    response = client.post(REQUESTS, json={"intent": "one_to_one", "duration": "one_off"}, headers=requester.headers)
+    return response.json["listed_for_mentors"] is True
