@@ -3,8 +3,9 @@
 Crisis tiers (thresholds chosen on the dev split by `make train-safety`, see docs/safety.md):
 - "crisis": the lexicon fired (after its negation, idiom, quotation checks) or the model's
   calibrated probability reaches the crisis threshold. Helplines at once, high-severity alert.
-- "concern": the model's probability reaches the lower concern threshold. A private, gentle
-  check-in to the writer and a normal-priority item for moderators.
+- "concern": the model's probability reaches the lower concern threshold, or the lexicon fired
+  but the model scores the text below its "lexicon_veto" threshold. A private, gentle check-in
+  to the writer and a normal-priority item for moderators.
 - None: nothing to do.
 Contact details and medical advice: the patterns' kinds, or the model's hit at its threshold.
 
@@ -46,7 +47,8 @@ NOTHING = Verdict(None)
 
 
 def _threshold(model: SafetyModel | None, task: str, name: str) -> float:
-    return model.tasks[task].thresholds.get(name, _NEVER) if model else _NEVER
+    default = 0.0 if name == "lexicon_veto" else _NEVER
+    return model.tasks[task].thresholds.get(name, default) if model else default
 
 
 def _tier(model: SafetyModel | None, probability: float) -> str | None:
@@ -64,7 +66,10 @@ def assess(text: str, context: tuple[str, ...] = (), model: SafetyModel | None =
     lexicon = crisis.assess(text)
     probability = model.probability("crisis", text) if model else 0.0
     if lexicon.crisis:
-        return Verdict(CRISIS, lexicon.categories, lexicon.matched, probability)
+        # the model vetoes the crisis tier only when it finds the text very unlike a crisis (a film,
+        # a past long resolved): the writer still gets the gentle check-in and helplines
+        vetoed = probability < _threshold(model, "crisis", "lexicon_veto") if model else False
+        return Verdict(CONCERN if vetoed else CRISIS, lexicon.categories, lexicon.matched, probability)
     tier, scored = _tier(model, probability), text
     context = tuple(c for c in context if c and c.strip())
     if model and context and tier != CRISIS:

@@ -24,6 +24,7 @@ CRISIS_PRECISION_FLOOR = 0.85   # the crisis tier keeps precision >= this on dev
 CONCERN_RECALL_GOAL = 0.99      # crisis-or-concern recall sought on dev (target 0.98)
 CONCERN_FLOOR = 0.10            # never a concern below this probability, whatever dev says
 DETECTOR_PRECISION_FLOOR = 0.92  # contact and advice (target 0.90)
+VETO_CANDIDATES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2)  # below this the model demotes a lexicon hit to concern
 
 
 def _fit_task(task: str, rows: list[dict], feats: list[dict]) -> dict:
@@ -39,8 +40,10 @@ def _fit_task(task: str, rows: list[dict], feats: list[dict]) -> dict:
             doc_freq[k] = doc_freq.get(k, 0) + 1
     kept = [{k: v for k, v in f.items() if doc_freq[k] >= MIN_DOCS} for f in feats]
     vec = DictVectorizer(sort=True)
-    X = vec.fit_transform(kept)
-    clf = LogisticRegression(C=C, class_weight="balanced", solver="lbfgs", max_iter=5000)
+    X = vec.fit_transform(kept).tocsr()
+    X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)  # liblinear wants 32-bit
+    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
+                             max_iter=5000, random_state=0)  # dual: many more features than texts
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     oof = cross_val_predict(clf, X, y, cv=folds, method="decision_function")
     platt = LogisticRegression(C=1e6, solver="lbfgs").fit(oof.reshape(-1, 1), y)
@@ -69,6 +72,29 @@ def _best_threshold(rule_hits: list[bool], probs: list[float], labels: list[int]
     return best
 
 
+def _crisis_thresholds(rules: list[bool], probs: list[float], labels: list[int]) -> dict[str, float]:
+    """Crisis tier = (lexicon and p >= veto) or p >= crisis: the pair with the most dev recall at
+    precision >= CRISIS_PRECISION_FLOOR (ties: the smaller veto). Concern: the highest threshold
+    that brings crisis-or-concern recall to CONCERN_RECALL_GOAL, not below CONCERN_FLOOR."""
+    best = (-1.0, 0.0, 1.01)
+    for veto in VETO_CANDIDATES:
+        kept = [h and p >= veto for h, p in zip(rules, probs)]
+        t = _best_threshold(kept, probs, labels, CRISIS_PRECISION_FLOOR)
+        precision, recall = _pr([(k or p >= t, y) for k, p, y in zip(kept, probs, labels)])
+        if precision >= CRISIS_PRECISION_FLOOR and recall > best[0]:
+            best = (recall, veto, t)
+    _, veto, crisis_t = best
+    concern_t = crisis_t
+    for t in sorted(set(round(p, 4) for p in probs), reverse=True):
+        if t < CONCERN_FLOOR or t >= crisis_t:
+            continue
+        concern_t = t
+        _, recall = _pr([(h or p >= t, y) for h, p, y in zip(rules, probs, labels)])
+        if recall >= CONCERN_RECALL_GOAL:
+            break
+    return {"crisis": crisis_t, "concern": concern_t, "lexicon_veto": veto}
+
+
 def choose_thresholds(model: SafetyModel, dev: list[dict]) -> dict[str, dict[str, float]]:
     from services.safety import engine  # the rules side, without the model
 
@@ -78,19 +104,10 @@ def choose_thresholds(model: SafetyModel, dev: list[dict]) -> dict[str, dict[str
         labels = [r["label"] for r in rows]
         probs = [model.probability(task, r["text"]) for r in rows]
         rules = [engine.rule_hit(task, r["text"]) for r in rows]
-        if task != "crisis":
+        if task == "crisis":
+            chosen[task] = _crisis_thresholds(rules, probs, labels)
+        else:
             chosen[task] = {"hit": _best_threshold(rules, probs, labels, DETECTOR_PRECISION_FLOOR)}
-            continue
-        crisis_t = _best_threshold(rules, probs, labels, CRISIS_PRECISION_FLOOR)
-        concern_t = crisis_t
-        for t in sorted(set(round(p, 4) for p in probs), reverse=True):
-            if t < CONCERN_FLOOR:
-                break
-            concern_t = min(concern_t, t)
-            _, recall = _pr([(h or p >= t, y) for h, p, y in zip(rules, probs, labels)])
-            if recall >= CONCERN_RECALL_GOAL:
-                break
-        chosen[task] = {"crisis": crisis_t, "concern": min(concern_t, crisis_t)}
     return chosen
 
 
