@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from services.safety import crisis
 
@@ -23,13 +24,15 @@ CHAR_SIZES = (3, 4, 5)
 MAX_WORD = 40  # a 10,000-letter "word" adds at most this many letters' pieces
 
 
-def words(text: str) -> list[list[str]]:
+@lru_cache(maxsize=32)   # one text is scored for three tasks in a row: normalise it once
+def words(text: str) -> tuple[tuple[str, ...], ...]:
     """Normalised words, clause by clause."""
-    return crisis.normalise(text)
+    return tuple(tuple(clause) for clause in crisis.normalise(text))
 
 
-def raw_words(text: str) -> list[str]:
-    return [_DIGIT.sub("0", w[:MAX_WORD]) for w in _RAW_WORD.findall(text.lower())]
+@lru_cache(maxsize=32)
+def raw_words(text: str) -> tuple[str, ...]:
+    return tuple(_DIGIT.sub("0", w[:MAX_WORD]) for w in _RAW_WORD.findall(text.lower()))
 
 
 def char_pieces(raw_word: str) -> list[str]:
