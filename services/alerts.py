@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import Report, ReportStatus, Role, Severity, User, UserRole, db, utcnow
 from services import audit, changes, email, notifications, policy
@@ -38,13 +38,16 @@ def acknowledge(moderator: User, report_id: str, *, now: datetime | None = None)
     found = db.session.get(Report, report_id)
     if found is None or not policy.report_in_scope(moderator, found):
         raise NotFoundError("Report not found.")
-    if found.acknowledged_at is not None:
-        return found
-    if found.status == ReportStatus.RESOLVED:
+    if found.acknowledged_at is None and found.status == ReportStatus.RESOLVED:
         raise ConflictError("This report is already resolved.")
-    found.acknowledged_at, found.acknowledged_by = now or utcnow(), moderator.id
-    audit.record(moderator.id, "report.acknowledge", target_type="report", target_id=found.id)
+    # Only while nobody has: of two moderators pressing at once, the first to write is kept.
+    taken = db.session.execute(update(Report).where(
+        Report.id == found.id, Report.acknowledged_at.is_(None), Report.status == ReportStatus.OPEN,
+    ).values(acknowledged_at=now or utcnow(), acknowledged_by=moderator.id)).rowcount == 1
+    if taken:
+        audit.record(moderator.id, "report.acknowledge", target_type="report", target_id=found.id)
     db.session.commit()
+    db.session.refresh(found)
     return found
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEntry, db
-from tests.alert_helpers import API, crisis_alert, read_alert, set_alert
+from tests.alert_helpers import API, crisis_alert, later, read_alert, set_alert
 from tests.api.test_organisations import add_moderator, create_org, join
 from tests.conftest import assert_problem
 
@@ -189,3 +189,24 @@ def test_an_organisation_moderator_counts_only_their_members_alerts(make_app, pe
     assert period["alerts"] == 1
     [everyone] = response_times(client, admin).json["periods"]
     assert everyone["alerts"] == 2
+
+
+
+def test_of_two_moderators_acknowledging_at_once_the_first_to_write_is_kept(app, client, people, moderator):
+    from sqlalchemy import update
+
+    from models import Report, User
+    from services import alerts
+
+    colleague = people.make(roles=("moderator",))
+    alert_id = crisis_alert(client, people)
+    with app.app_context():
+        ours = db.session.get(Report, alert_id)  # our read: nobody has acknowledged it yet
+        # ...and the colleague's acknowledgement lands before our write (same transaction here: SQLite
+        # has one writer, so a second connection would wait for us rather than race).
+        table = Report.__table__  # on the connection: the object we read stays as we read it
+        db.session.connection().execute(update(table).where(table.c.id == alert_id).values(
+            acknowledged_at=later(seconds=-1), acknowledged_by=colleague.id))
+        kept = alerts.acknowledge(db.session.get(User, moderator.id), alert_id)
+        assert kept is ours and kept.acknowledged_by == colleague.id
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.acknowledge")).all() == []
