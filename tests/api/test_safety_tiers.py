@@ -93,3 +93,13 @@ def test_screen_free_text_raises_the_tier_for_any_source(app, people):
         assert reports == {("profile", 2), ("connection", 3)}
         with pytest.raises(ValueError):
             message_safety.screen_free_text(author, source="x" * 17, source_id="1", text="hi")
+
+
+def test_an_edit_into_crisis_language_raises_the_alert(client, people):
+    moderator = people.make(roles=("moderator",))
+    a, b = people.make(), people.make()
+    sent = send(client, a, befriend(client, a, b), "fine thanks").json
+    assert queue(client, moderator) == []
+    edited = client.patch(f"{API}/messages/{sent['id']}", json={"body": "I want to kill myself"}, headers=a.headers)
+    assert edited.status_code == 200
+    assert [(r["target_id"], r["severity"]) for r in queue(client, moderator)] == [(sent["id"], 3)]
