@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from api.schemas.outcomes import ChartQuerySchema, OutcomeQuerySchema, OutcomeSummarySchema, ProgrammeMetricsSchema
 from models import utcnow
-from services import outcomes
+from services import outcome_exports, outcomes
 
 blp = Blueprint("outcomes", __name__, url_prefix="/api/v1", description="De-identified outcomes and programme metrics for programme leads")
 
@@ -32,7 +32,7 @@ def read_outcomes(args):
 @blp.alt_response(404, description="An organisation you do not moderate (or none with this id)")
 def export_outcomes(args):
     """Moderators: the outcomes as a CSV file for a spreadsheet."""
-    body = outcomes.to_csv(outcomes.summary(current_user, **args))
+    body = outcome_exports.to_csv(outcomes.summary(current_user, **args))
     filename = f"peerless-outcomes-{utcnow():%Y-%m-%d}.csv"
     return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -48,7 +48,7 @@ def export_outcomes(args):
 def outcomes_chart(args):
     """Moderators: mean first vs latest score per group for one instrument's measure, as SVG."""
     instrument, measure = args.pop("instrument"), args.pop("measure")
-    return Response(outcomes.chart_svg(outcomes.summary(current_user, **args), instrument, measure),
+    return Response(outcome_exports.chart_svg(outcomes.summary(current_user, **args), instrument, measure),
                     content_type="image/svg+xml; charset=utf-8")
 
 

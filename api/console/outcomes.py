@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from api.console import bp
 from models import utcnow
-from services import disclosure, organisations, outcomes
+from services import disclosure, organisations, outcome_exports, outcomes
 from services.checkins.instruments import INSTRUMENTS
 
 # Figures come for one calendar quarter that has ended (services/disclosure.py); the last two years are offered.
@@ -25,7 +25,7 @@ def outcomes_page():
     metrics = outcomes.programme_metrics(staff, **window)
     chosen = request.args.get("chart") if request.args.get("chart") in dict(CHOICES) else CHOICES[0][0]
     # The service escapes every text it puts in the SVG; it is drawn inline so its <title>/<desc> reach screen readers.
-    chart = Markup(outcomes.chart_svg(summary, *chosen.split(":")))
+    chart = Markup(outcome_exports.chart_svg(summary, *chosen.split(":")))
     everything = organisations.is_global_staff(staff)
     return render_template(
         "console/outcomes.html", summary=summary, metrics=metrics, chart=chart, chosen=chosen, choices=CHOICES,
@@ -37,7 +37,7 @@ def outcomes_page():
 @bp.get("/outcomes.csv")
 def outcomes_csv():
     """The outcomes as a CSV file."""
-    body = outcomes.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id(), period=_period()[0]))
+    body = outcome_exports.to_csv(outcomes.summary(g.console.user, organisation_id=_organisation_id(), period=_period()[0]))
     return Response(body, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="peerless-outcomes-{utcnow():%Y-%m-%d}.csv"'})
 

@@ -15,7 +15,7 @@ from models import (
     CheckIn, Conversation, ConversationMember, MentorProfile, Mentorship, Message, Organisation, OrganisationMember,
     User, UserRole, db,
 )
-from services import outcomes
+from services import outcome_exports, outcomes
 from services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -379,7 +379,7 @@ def test_programme_figures_about_fewer_than_ten_people_are_withheld(ctx):
 
 def test_csv_has_a_header_and_one_row_per_instrument_measure_and_group(ctx):
     people_with_totals([(8, 5)] * 10)
-    text = outcomes.to_csv(outcomes.summary(admin(), period=Q1))
+    text = outcome_exports.to_csv(outcomes.summary(admin(), period=Q1))
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     ucla = {r["group"]: r for r in rows if r["instrument"] == "ucla3"}
@@ -392,15 +392,15 @@ def test_csv_has_a_header_and_one_row_per_instrument_measure_and_group(ctx):
 def test_csv_neutralises_text_a_spreadsheet_would_run_as_a_formula(ctx):
     result = outcomes.summary(admin(), period=Q1)
     hostile = replace(result, scope=outcomes.Scope("organisation", '=HYPERLINK("http://evil.example")', []))
-    rows = list(csv.reader(io.StringIO(outcomes.to_csv(hostile).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(outcome_exports.to_csv(hostile).lstrip("\ufeff"))))
     assert {row[0] for row in rows[1:]} == {"'=HYPERLINK(\"http://evil.example\")"}
-    assert [outcomes._neutralise(v) for v in ("+1", "@SUM(A1)", "-2+3", "\t=1", "Trust A")] \
+    assert [outcome_exports._neutralise(v) for v in ("+1", "@SUM(A1)", "-2+3", "\t=1", "Trust A")] \
         == ["'+1", "'@SUM(A1)", "'-2+3", "'\t=1", "Trust A"]
 
 
 def test_csv_keeps_negative_changes_as_numbers(ctx):
     people_with_totals([(8, 5)] * 10)
-    rows = list(csv.DictReader(io.StringIO(outcomes.to_csv(outcomes.summary(admin(), period=Q1)).lstrip("\ufeff"))))
+    rows = list(csv.DictReader(io.StringIO(outcome_exports.to_csv(outcomes.summary(admin(), period=Q1)).lstrip("\ufeff"))))
     assert {r["mean_change"] for r in rows if r["instrument"] == "ucla3" and r["group"] == "Everyone"} == {"-3.0"}
 
 
@@ -410,7 +410,7 @@ def svg_root(text: str) -> ET.Element:
 
 def test_chart_is_well_formed_accessible_and_self_contained(ctx):
     people_with_totals([(8, 5)] * 10)
-    text = outcomes.chart_svg(outcomes.summary(admin(), period=Q1), "ucla3", "total")
+    text = outcome_exports.chart_svg(outcomes.summary(admin(), period=Q1), "ucla3", "total")
     root = svg_root(text)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg" and root.get("role") == "img"
@@ -426,7 +426,7 @@ def test_chart_is_well_formed_accessible_and_self_contained(ctx):
 def test_chart_escapes_the_scope_description(ctx):
     moderator = user("moderator")
     organisation("<script>alert(1)</script> & Co", [], moderator)
-    text = outcomes.chart_svg(outcomes.summary(moderator, period=Q1), "ucla3", "total")
+    text = outcome_exports.chart_svg(outcomes.summary(moderator, period=Q1), "ucla3", "total")
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in text
     assert "<script>" in svg_root(text).find("{http://www.w3.org/2000/svg}desc").text  # as text, not markup
 
@@ -434,9 +434,9 @@ def test_chart_escapes_the_scope_description(ctx):
 def test_chart_of_an_unknown_instrument_or_measure_is_invalid_input(ctx):
     result = outcomes.summary(admin(), period=Q1)
     with pytest.raises(InvalidInputError):
-        outcomes.chart_svg(result, "nope", "total")
+        outcome_exports.chart_svg(result, "nope", "total")
     with pytest.raises(InvalidInputError):
-        outcomes.chart_svg(result, "ons4", "total")
+        outcome_exports.chart_svg(result, "ons4", "total")
 
 
 @given(st.lists(st.tuples(st.integers(0, 10), st.integers(0, 10)), min_size=1, max_size=60))
