@@ -18,6 +18,8 @@ from api.errors import register_error_handlers
 from api.extensions import api, limiter, migrate
 from api.realtime import init_realtime
 from api.request_log import register_request_log
+from api.metrics import register_metrics
+from api.error_reporting import init_error_reporting
 from api.openapi import OperationIdPlugin
 from api.schemas.common import ID_PATTERN
 from api.security import register_security
@@ -54,6 +56,8 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_log(app)
+    register_metrics(app)
+    init_error_reporting(app)
     register_security(app)
     register_commands(app)
     trust_proxies(app)

@@ -163,6 +163,12 @@ class Config:
     OUTCOMES_NOISE = True  # only tests that check exact arithmetic switch it off
     OUTCOMES_EPSILON = float(os.environ.get("OUTCOMES_EPSILON", "1.0"))
 
+    # Operations (docs/operations.md): /metrics answers only this bearer token (404 when unset);
+    # crash reports go to Sentry, scrubbed of health data, when SENTRY_DSN is set.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    METRICS_PORT = _env_int("METRICS_PORT", 0)  # the push worker's own /metrics port on 127.0.0.1; 0: none
+    SENTRY_DSN = os.environ.get("SENTRY_DSN")
+
     API_TITLE = "Peerless API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

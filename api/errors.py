@@ -5,7 +5,7 @@ import logging
 import math
 import time
 
-from flask import Flask, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +28,8 @@ def problem(status: int, *, title: str, detail: str | None = None, code: str | N
     code = code or _CODES.get(status, "error")
     body = {"type": f"urn:peerless:problem:{code}", "title": title, "status": status,
             "detail": detail or title, "code": code}
+    if has_request_context() and g.get("request_id"):
+        body["instance"] = f"urn:peerless:request:{g.request_id}"  # the X-Request-ID an operator greps for
     if errors:
         body["errors"] = errors
     response = jsonify(body)

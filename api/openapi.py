@@ -17,13 +17,19 @@ ERROR_CODES: dict[str, str] = {
     "token_revoked": "401: the session ended (logout, erasure, suspension, a replayed refresh token); sign in again.",
     "fresh_token_required": "401: this action needs a recent sign-in; sign in again (or send the password where "
                             "the operation says so).",
+    "recent_sign_in_required": "401: erasing an account needs a sign-in in the last few minutes, or the password "
+                               "in the body.",
+    "password_incorrect": "401: the password sent to confirm an irreversible action is wrong.",
     "permission_denied": "403: signed in, but not allowed to do this.",
+    "conversation_ended": "403: the other person erased their account; the history stays, nobody can send.",
     "account_suspended": "403: the account is suspended by a moderator.",
     "health_consent_withdrawn": "403: health-data consent is withdrawn; health answers are not accepted until it is "
                                 "given again.",
     "not_found": "404: no such thing, or not visible to you (the two are never told apart).",
     "method_not_allowed": "405: see the `Allow` header.",
     "conflict": "409: conflicts with something that exists (a duplicate email, a state that moved on).",
+    "sync_token_expired": "410: the `since` token is older than the change stream keeps; take a snapshot "
+                          "(`GET /sync` without `since`).",
     "payload_too_large": "413: the body is larger than the server accepts.",
     "unsupported_media_type": "415: send `Content-Type: application/json`.",
     "validation_failed": "422: `errors` maps each field (dotted path) to its messages; nothing was changed.",

@@ -20,6 +20,7 @@ REQUEST_EXAMPLES: dict[str, object] = {
                                                 "quiet_hours": {"start": "22:00", "end": "07:00"}}}},
     "replaceMyConditions": [{"condition_id": _ID, "diagnosed_year": 2009, "treatments": ["insulin pump"],
                              "visibility": "matches"}],
+    "eraseMe": {"password": "correct horse battery"},
     "changeMyConsent": {"kind": "health_data", "granted": True},
     "requestConnection": {"user_id": _ID, "message": "Hi, I was diagnosed last year too. Fancy a chat?"},
     "updateConversation": {"muted": True},

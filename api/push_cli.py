@@ -8,7 +8,9 @@ import threading
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from prometheus_client import start_http_server
 
+from services import metrics
 from services.push_worker import dead_letters, requeue_dead_letters, run_forever, worker_for
 from services.scheduled import run_scheduled
 
@@ -25,6 +27,9 @@ def push_worker(once: bool, interval: float, use_rq: bool) -> None:
         _run_rq(app)
         return
     worker = worker_for(app.config)
+    if app.config.get("METRICS_PORT") and not once:
+        # This process's push counters for Prometheus; loopback only, scraped by a local agent.
+        start_http_server(app.config["METRICS_PORT"], addr="127.0.0.1", registry=metrics.REGISTRY)
     if once:
         stats = worker.drain()
         click.echo(f"sent {stats.sent}, retried {stats.retried}, dead {stats.dead}, messages {stats.messages}")

@@ -5,21 +5,53 @@ import json
 import logging
 import re
 import time
+import traceback
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 log = logging.getLogger("peerless.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def register_request_log(app: Flask) -> None:
-    if not log.handlers:
+class RequestIdFilter(logging.Filter):
+    """Stamp every record with the id of the request it was logged in (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object a line; the request log's lines are JSON already."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == log.name:
+            return record.getMessage()
+        line = {"event": "log", "level": record.levelname.lower(), "logger": record.name,
+                "request_id": getattr(record, "request_id", None), "message": record.getMessage()}
+        if record.exc_info:
+            # Where and what, never the exception's message or source lines: either can quote what
+            # someone wrote (a test's literal, an IntegrityError's refused values).
+            kind, _, trace = record.exc_info
+            frames = [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(trace)]
+            line["exception"] = {"type": getattr(kind, "__name__", "Exception"), "stack": frames}
+        return json.dumps(line)
+
+
+def install_log_handler() -> None:
+    """Every `peerless.*` logger writes through one handler: JSON lines that carry the request id."""
+    root = logging.getLogger("peerless")
+    if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = True
+        handler.setFormatter(JsonLineFormatter())
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def register_request_log(app: Flask) -> None:
+    install_log_handler()
 
     @app.before_request
     def start_timer():

@@ -26,8 +26,10 @@ from models.programme import (  # noqa: E402
 )
 from models.resource import EvidenceLevel, Resource, ResourceCondition, ResourceStatus  # noqa: E402
 from models.checkin import CheckIn, CheckInReminder  # noqa: E402
+from models.scheduled_run import ScheduledRun  # noqa: E402
 
 __all__ = [
+    "ScheduledRun",
     "db", "Base", "new_id", "utcnow",
     "User", "UserRole", "ConsentRecord", "Role", "ConsentKind",
     "Condition", "UserCondition", "Visibility",

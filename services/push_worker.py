@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
-from services import notifications, presence, push_gateway
+from services import metrics, notifications, presence, push_gateway
 from services.quiet_hours import is_quiet
 from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
 
@@ -87,6 +87,7 @@ class PushWorker:
         claims = self._claim()
         stats = DrainStats(claimed=len(claims), dead=self._dead_at_claim)
         if not claims:
+            metrics.record_drain(stats)
             return stats
         self._plan(claims)
         for start in range(0, len(claims), self.settle_every):
@@ -98,6 +99,7 @@ class PushWorker:
                 if len(claims) <= start:
                     break
             self._send_and_record(claims[start:start + self.settle_every], stats)
+        metrics.record_drain(stats)
         return stats
 
     def _renew(self, claims: list[_Claim]) -> list[_Claim]:

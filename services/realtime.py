@@ -234,3 +234,9 @@ def _sweep_forever() -> None:
             sweep(automatic=True)
         except Exception:  # noqa: BLE001 - the sweeper must outlive one bad round
             log.exception("socket sweep failed")
+
+
+def open_socket_count() -> int:
+    """How many authenticated sockets this process holds (for /metrics)."""
+    with _lock:
+        return len(_live)

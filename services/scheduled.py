@@ -11,23 +11,42 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
-from services import alerts, changes, notifications, retention
+from services import alerts, changes, notifications, retention, scheduled_runs
 from services.changes import Change
 from services.checkins.reminders import next_due
 from services.matching import find_matches
 
 
 def run_scheduled(now: datetime | None = None) -> dict[str, int]:
-    """Run every job once; return how many rows each acted on."""
+    """Run every job once; return how many rows each acted on.
+
+    Each job's run is recorded for /metrics. A job that fails does not stop the others; the first
+    failure is raised once they have all run, so cron still sees the command fail.
+    """
     now = now or utcnow()
-    return {
-        "mentorship_requests_expired": expire_unanswered_requests(now),
-        "mentor_reminders_sent": remind_mentors(now),
-        "accreditation_notices_sent": warn_expiring_accreditations(now),
-        "check_in_reminders_sent": remind_check_ins(now),
-        "crisis_alert_escalations": escalate_crisis_alerts(now),
-        **retention.prune(now),  # storage limitation: docs/privacy.md, "Retention"
-    }
+    results, failures = {}, []
+    for job, run in _jobs():
+        try:
+            with scheduled_runs.recorded(job):
+                outcome = run(now)
+        except Exception as error:  # noqa: BLE001 - recorded, and raised below
+            failures.append(error)
+            continue
+        results.update(outcome if isinstance(outcome, dict) else {job: outcome})
+    if failures:
+        raise failures[0]
+    return results
+
+
+def _jobs():
+    return (
+        ("mentorship_requests_expired", expire_unanswered_requests),
+        ("mentor_reminders_sent", remind_mentors),
+        ("accreditation_notices_sent", warn_expiring_accreditations),
+        ("check_in_reminders_sent", remind_check_ins),
+        ("crisis_alert_escalations", escalate_crisis_alerts),
+        ("retention", retention.prune),  # storage limitation: docs/privacy.md, "Retention"
+    )
 
 
 def expire_unanswered_requests(now: datetime) -> int:

@@ -118,7 +118,8 @@ class ProblemSchema(Schema):
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
-    code = fields.String()
+    code = fields.String(metadata={"description": "Machine-readable; the table in the description explains each."})
+    instance = fields.String(metadata={"description": "This request's id (X-Request-ID), for the operator."})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 

@@ -177,6 +177,7 @@ COVERAGE: dict[str, dict[str, Rule]] = {
     },
     "check_ins": {"user_id": R("check_ins", DELETE), "instrument": R("check_ins", WITH_ROW),
                   "answers": R("check_ins", WITH_ROW), "scores": R("check_ins", WITH_ROW)},
+    "scheduled_runs": {"last_error": R(None, NOT_PERSONAL, "an exception's class name, never its message")},
     "check_in_reminders": {"user_id": R("check_in_reminders", DELETE), "cadence": R("check_in_reminders", WITH_ROW),
                            "instruments": R("check_in_reminders", WITH_ROW)},
 }
