@@ -28,6 +28,8 @@ HTTP_LATENCY = Histogram(
 PUSH_SENDS = Counter(
     "peerless_push_sends", "Outbox rows settled by this process: sent, retried (rescheduled) or dead (gave up).",
     ["outcome"], registry=REGISTRY)
+for _outcome in ("sent", "retried", "dead"):
+    PUSH_SENDS.labels(_outcome)  # present at 0 from the start, so rate() works before the first push
 PUSH_DEVICES_REMOVED = Counter(
     "peerless_push_devices_removed", "Devices deleted because FCM said the token is gone.", registry=REGISTRY)
 
