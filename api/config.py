@@ -51,7 +51,14 @@ class Config:
     JWT_CSRF_CHECK_FORM = True
 
     PASSWORD_HASH_PROFILE = os.environ.get("PASSWORD_HASH_PROFILE", "rfc9106_low_memory")
-    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")
+    # Before sign-in (docs/security.md, "Limits that suit phones"): a carrier's NAT puts hundreds of
+    # phones behind one address, so nothing a phone does routinely is limited per address alone.
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute; 100 per hour")  # password reset, console
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour")  # per account named
+    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "120 per minute; 2000 per hour")
+    REGISTER_RATE_LIMIT_PER_IP = os.environ.get("REGISTER_RATE_LIMIT_PER_IP", "30 per minute; 120 per hour; 500 per day")
+    REFRESH_RATE_LIMIT = os.environ.get("REFRESH_RATE_LIMIT", "30 per hour")  # per session: one every 15 min is 4
+    REFRESH_RATE_LIMIT_PER_IP = os.environ.get("REFRESH_RATE_LIMIT_PER_IP", "20000 per hour")
     MESSAGE_RATE_LIMIT = os.environ.get("MESSAGE_RATE_LIMIT", "60 per minute")
     MESSAGE_RATE_LIMIT_PER_IP = os.environ.get("MESSAGE_RATE_LIMIT_PER_IP", "600 per minute")
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "30 per hour")  # connection and mentorship requests
@@ -189,6 +196,8 @@ class TestConfig(Config):
     JWT_SECRET_KEY = "test-secret-that-is-long-enough-for-hs256-0123"
     PASSWORD_HASH_PROFILE = "cheapest"
     AUTH_RATE_LIMIT = "1000 per minute"
+    LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT_PER_IP = REGISTER_RATE_LIMIT_PER_IP = "1000 per minute"
+    REFRESH_RATE_LIMIT = REFRESH_RATE_LIMIT_PER_IP = "1000 per minute"
     MESSAGE_RATE_LIMIT = MESSAGE_RATE_LIMIT_PER_IP = "10000 per minute"
     REQUEST_RATE_LIMIT = REQUEST_RATE_LIMIT_PER_IP = "10000 per minute"
     REPORT_RATE_LIMIT = REPORT_RATE_LIMIT_PER_IP = "10000 per minute"

@@ -1,12 +1,13 @@
 """Extension objects, created unbound and attached in create_app()."""
 from __future__ import annotations
 
+import hashlib
 import http
 from copy import deepcopy
 from functools import wraps
 
 from flask import current_app, g, request
-from flask_jwt_extended import get_jwt_identity
+from flask_jwt_extended import get_jwt, get_jwt_identity
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import rooms
@@ -70,6 +71,20 @@ def _per_person_and_ip(setting: str, person):
     return decorate
 
 
+def per_session_and_ip(setting: str):
+    """Limit token refreshes per session (the refresh token's family, `setting`) and, very loosely, per
+    address (`setting`_PER_IP). Goes below `@jwt_required(refresh=True)`. Keyed on the session, not the
+    address: behind a carrier's NAT hundreds of phones share one address and each refreshes every
+    15 minutes (docs/security.md)."""
+    return _per_person_and_ip(setting, _session_family)
+
+
+def per_account_and_ip(setting: str):
+    """Limit sign-in attempts per account named in the body (`setting`) and more loosely per address
+    (`setting`_PER_IP): password guessing is stopped per account, and a shared address is not."""
+    return _per_person_and_ip(setting, _account_in_body)
+
+
 def _documents_429(view):
     """Put the 429 in the OpenAPI document, as `@blp.alt_response(429)` would (flask-smorest reads `_apidoc`)."""
     view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
@@ -103,9 +118,23 @@ def _person() -> str:
     return f"user:{get_jwt_identity()}"
 
 
+def _session_family() -> str:
+    return f"session:{get_jwt().get('sid')}"
+
+
+def _account_in_body() -> str:
+    """The account an anonymous request names, hashed (rate-limit keys live in Redis, emails must not)."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    if not isinstance(email, str) or not email.strip():
+        return f"address:{get_remote_address()}"
+    return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
 def _console_person() -> str:
     return f"user:{g.console.user.id}"
 
 
-__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_staff_and_ip", "per_user_and_ip",
+__all__ = ["api", "migrate", "limiter", "Blueprint", "PUBLIC", "per_account_and_ip", "per_session_and_ip",
+           "per_staff_and_ip", "per_user_and_ip",
            "socket_event_limit"]

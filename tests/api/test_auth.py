@@ -304,7 +304,8 @@ def test_token_signed_with_another_secret_is_refused(make_app, client, people):
 def limited_client(make_app):
     from api.extensions import limiter
 
-    app = make_app(AUTH_RATE_LIMIT="3 per minute")
+    app = make_app(LOGIN_RATE_LIMIT="3 per minute", REGISTER_RATE_LIMIT_PER_IP="3 per minute",
+                   REFRESH_RATE_LIMIT="3 per minute")
     with app.app_context():
         limiter.reset()
     return app.test_client()
@@ -344,7 +345,7 @@ def test_fourth_refresh_in_a_minute_is_429(limited_client):
 def test_retry_after_is_the_time_left_in_the_window_not_its_length(make_app):
     from api.extensions import limiter
 
-    app = make_app(AUTH_RATE_LIMIT="2 per 10 seconds")
+    app = make_app(LOGIN_RATE_LIMIT="2 per 10 seconds")
     with app.app_context():
         limiter.reset()
     client = app.test_client()

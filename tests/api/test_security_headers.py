@@ -143,7 +143,7 @@ def test_a_preflight_from_another_origin_gets_no_cors_headers(cors_client):
 
 
 def test_preflights_do_not_use_up_the_login_rate_limit(make_app):
-    client = make_app(CORS_ORIGINS=[ALLOWED], AUTH_RATE_LIMIT="2 per minute").test_client()
+    client = make_app(CORS_ORIGINS=[ALLOWED], LOGIN_RATE_LIMIT="2 per minute").test_client()
     for _ in range(3):
         assert preflight(client, "/api/v1/auth/login", ALLOWED).status_code == 204
     login = client.post("/api/v1/auth/login", json={"email": "a@example.org", "password": "x" * 12},

@@ -17,7 +17,7 @@ def _login_from(client, forwarded_for: str):
 @pytest.fixture
 def limited_app(make_app):
     def build(**overrides):
-        app = make_app(AUTH_RATE_LIMIT="1 per minute", RATELIMIT_ENABLED=True, **overrides)
+        app = make_app(LOGIN_RATE_LIMIT_PER_IP="1 per minute", RATELIMIT_ENABLED=True, **overrides)
         with app.app_context():
             limiter.reset()
         return app
