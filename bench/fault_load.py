@@ -720,7 +720,8 @@ def start_fake_fcm(run_dir: Path, procs: list[Proc]) -> tuple[Proc, Path]:
 def server_env(db_url: str, redis_url: str) -> dict[str, str]:
     """Production mode with Redis-backed rate limits left on, set far above what the phones send."""
     return h.app_env(db_url, REDIS_URL=redis_url, RATELIMIT_ENABLED="true", ACCESS_TOKEN_SECONDS="86400",
-                     AUTH_RATE_LIMIT="100000 per minute", MESSAGE_RATE_LIMIT="1000000 per minute",
+                     AUTH_RATE_LIMIT="100000 per minute", REGISTER_RATE_LIMIT_PER_IP="100000 per minute",
+                     LOGIN_RATE_LIMIT_PER_IP="100000 per minute", MESSAGE_RATE_LIMIT="1000000 per minute",
                      MESSAGE_RATE_LIMIT_PER_IP="1000000 per minute", REQUEST_RATE_LIMIT="100000 per minute",
                      REQUEST_RATE_LIMIT_PER_IP="100000 per minute", PUSH_WORKER_IN_PROCESS="false")
 
