@@ -58,8 +58,12 @@ Server → client events (payloads are the same objects `/sync` returns):
 | `session.ended` | `{}` | the session ended (logout, erasure, suspension, revocation); the server disconnects next |
 
 Client → server events: `conversation.focus` / `conversation.blur` with `{conversation_id}` (no
-push for a conversation on screen). After any reconnect, call `GET /sync?since=<next_since>`:
-events are a shortcut, `/sync` is the record.
+push for a conversation on screen); `auth.renew` with `{token}`, a fresh access token of the same
+session, sent after each refresh: the socket is otherwise disconnected when the token it connected
+with expires (acknowledged with `{ok: true, expires_at}`, or `{ok: false}` for any other token).
+After any reconnect, call `GET /sync?since=<next_since>`: events are a shortcut, `/sync` is the
+record. Someone who leaves a conversation hears no more events about it; `/sync` names it once in
+`left_conversations`.
 """
 
 
