@@ -32,13 +32,16 @@ def create_user(email: str, password: str, display_name: str | None, roles: tupl
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Fill a fresh database with a small demo community and print the logins."""
-    created = demo.seed_demo_community()
+    """Fill a database with a synthetic demo community (once; never in production) and print the logins."""
+    try:
+        created = demo.seed_demo_community()
+    except ServiceError as refused:
+        raise click.ClickException(refused.detail) from None
     if not created:
-        click.echo("The demo community is already there.")
+        click.echo("The demo community is already there; nothing was added.")
     click.echo(f"Every demo account uses the password: {demo.DEMO_PASSWORD}")
     for person in created:
-        click.echo(f"  {person.email:<32} {', '.join(person.roles)}")
+        click.echo(f"  {person.email:<36} {', '.join(sorted(person.roles))}")
 
 
 @click.command("safety-labels")

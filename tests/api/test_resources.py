@@ -482,7 +482,7 @@ def test_the_demo_library_has_guidelines_a_published_guide_and_a_draft_in_the_qu
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert runner.invoke(args=["seed-demo"]).exit_code == 0  # a second run adds nothing
-    login = client.post(f"{API}/auth/login", json={"email": "amira@demo.peerless.example", "password": DEMO_PASSWORD})
+    login = client.post(f"{API}/auth/login", json={"email": "amira@demo.peerless.invalid", "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json['access_token']}"}
     library = client.get(RESOURCES, query_string={"limit": 100}, headers=headers).json["items"]
     assert len(library) == 11 and all(r["url"] or r["body"] for r in library)
