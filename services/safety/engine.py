@@ -25,6 +25,7 @@ from services.safety.model import SafetyModel, default_model
 CRISIS, CONCERN = "crisis", "concern"
 MODEL_CONTACT_KIND = "off_platform_invite"   # the model's hit when no pattern names a kind
 _NEVER = 2.0                                 # a threshold no probability reaches (no model)
+MIN_MODEL_WORDS = 3   # the model alone raises no tier on one or two words (the lexicon still reads them)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ def _threshold(model: SafetyModel | None, task: str, name: str) -> float:
     return model.tasks[task].thresholds.get(name, default) if model else default
 
 
-def _tier(model: SafetyModel | None, probability: float) -> str | None:
+def _tier(model: SafetyModel | None, probability: float, text: str) -> str | None:
+    if len(text.split()) < MIN_MODEL_WORDS:   # "thanks" alone is no evidence either way
+        return None
     if probability >= _threshold(model, "crisis", "crisis"):
         return CRISIS
     if probability >= _threshold(model, "crisis", "concern"):
@@ -70,12 +73,12 @@ def assess(text: str, context: tuple[str, ...] = (), model: SafetyModel | None =
         # a past long resolved): the writer still gets the gentle check-in and helplines
         vetoed = probability < _threshold(model, "crisis", "lexicon_veto") if model else False
         return Verdict(CONCERN if vetoed else CRISIS, lexicon.categories, lexicon.matched, probability)
-    tier, scored = _tier(model, probability), text
+    tier, scored = _tier(model, probability, text), text
     context = tuple(c for c in context if c and c.strip())
     if model and context and tier != CRISIS:
         together = "\n".join((*context, text))
-        before = _tier(model, model.probability("crisis", "\n".join(context)))
-        joint = _tier(model, model.probability("crisis", together))
+        before = _tier(model, model.probability("crisis", "\n".join(context)), "\n".join(context))
+        joint = _tier(model, model.probability("crisis", together), together)
         rank = {None: 0, CONCERN: 1, CRISIS: 2}
         if rank[joint] > rank[tier] and rank[joint] > rank[before]:
             tier, scored = joint, together

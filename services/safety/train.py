@@ -104,7 +104,8 @@ def choose_thresholds(model: SafetyModel, dev: list[dict]) -> dict[str, dict[str
         labels = [r["label"] for r in rows]
         probs = [model.probability(task, r["text"]) for r in rows]
         rules = [engine.rule_hit(task, r["text"]) for r in rows]
-        if task == "crisis":
+        if task == "crisis":   # as engine.assess reads it: the model alone says nothing on 1-2 words
+            probs = [p if len(r["text"].split()) >= engine.MIN_MODEL_WORDS else 0.0 for p, r in zip(probs, rows)]
             chosen[task] = _crisis_thresholds(rules, probs, labels)
         else:
             chosen[task] = {"hit": _best_threshold(rules, probs, labels, DETECTOR_PRECISION_FLOOR)}

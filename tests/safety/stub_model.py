@@ -1,13 +1,14 @@
 """A tiny, hand-weighted SafetyModel for tests of the tiers (the trained one changes with its data).
 
-With bias -4 and no calibration stretch, a one-word text scores sigmoid(-4 + w / sqrt(2)):
-"stash" -> 0.99 (crisis), "hopeless" -> 0.56 (concern), "tonight" -> 0.39 and "saved them all"
--> 0.18 (nothing), but "saved them all" then "tonight" together -> 0.61 (concern).
+With bias -4 and no calibration stretch, a three-word text scores sigmoid(-4 + sum(w) / 2):
+"my stash here" -> 0.98 (crisis), "i feel hopeless" -> 0.56 (concern), "i saved them" and
+"see you tonight" -> 0.18 each (nothing), but the two together -> 0.44 (concern).
+(The model alone raises no tier on fewer than three words.)
 """
 from services.safety import features
 from services.safety.model import SafetyModel
 
-WORDS = {"stash": 12.0, "hopeless": 6.0, "saved": 5.0, "tonight": 5.0, "whatsapp": 12.0, "dose": 12.0}
+WORDS = {"stash": 16.0, "hopeless": 8.5, "saved": 5.0, "tonight": 5.0, "whatsapp": 16.0, "dose": 16.0}
 
 
 def stub_model() -> SafetyModel:
