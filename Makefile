@@ -40,6 +40,13 @@ soak: install  ## the same test for 10 minutes: memory and latency over time, in
 train-safety: install  ## retrain the safety model from tests/safety/corpus (train; thresholds on dev) into services/safety/model/
 	$(PY) -m services.safety.train
 
+.PHONY: client client-check
+client: install  ## regenerate the TypeScript client (clients/typescript: openapi.json, src/schema.d.ts)
+	PYTHON=$(PY) bash clients/typescript/scripts/generate.sh
+
+client-check: install  ## fail when the committed TypeScript client no longer matches the OpenAPI document
+	PYTHON=$(PY) bash clients/typescript/scripts/generate.sh --check
+
 seed-demo: migrate
 	$(VENV)/bin/flask --app wsgi seed-demo
 
