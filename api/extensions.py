@@ -128,7 +128,7 @@ def _account_in_body() -> str:
     email = body.get("email") if isinstance(body, dict) else None
     if not isinstance(email, str) or not email.strip():
         return f"address:{get_remote_address()}"
-    return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return "account:" + hashlib.sha256(email.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _console_person() -> str:
