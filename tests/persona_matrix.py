@@ -66,6 +66,7 @@ STAFF_IN = IN_SCOPE_STAFF
 MATRIX: dict[str, Case] = {
     # --- health, docs, catalogue
     "health.healthz": Case(public()), "health.readyz": Case(public()),
+    "metrics": Case(public(404)),  # only a METRICS_TOKEN bearer may read it; unset here, so nobody
     "api-docs.openapi_json": Case(public()), "api-docs.openapi_swagger_ui": Case(public()),
     "swagger_assets": Case(public(404)), "static": Case(public(404)), "console.static": Case(public(404)),
     "conditions.list_conditions": Case(public()),
@@ -164,7 +165,7 @@ MATRIX: dict[str, Case] = {
     "mentoring.renew_mentor_accreditation": Case(staff_only(A, scope=STAFF_IN)),
     "outcomes.read_outcomes": Case(staff_only()), "outcomes.export_outcomes": Case(staff_only()),
     "outcomes.outcomes_chart": Case(staff_only(), query="?instrument=phq2&measure=total"),
-    "outcomes.read_programme_metrics": Case(staff_only()),
+    "outcomes.read_programme_metrics": Case(staff_only()), "moderation.read_alert_response": Case(staff_only()),
     "moderation.read_alert_response": Case(staff_only()),
     # Figures for one organisation: its own moderators and network staff (another's moderator: missing).
     "outcomes.read_outcomes#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
