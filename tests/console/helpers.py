@@ -31,7 +31,7 @@ def post_form(client, path: str, data: dict | None = None, *, page: str = "/cons
 API = "/api/v1"
 
 
-def reported_message(client, people, body: str = "you are all idiots"):
+def reported_message(client, people, body: str = "buy my shoes, best prices in town"):
     """Two friends, a message from the first and a harassment report on it by the second.
 
     Returns (author, reader, conversation_id, message, report_id)."""
