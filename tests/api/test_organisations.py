@@ -304,7 +304,7 @@ def test_an_expired_code_is_refused_like_an_unknown_one(client, people, org, org
     monkeypatch.setattr(organisations, "utcnow", lambda: real_now + timedelta(hours=1, seconds=1))
     expired = assert_problem(redeem(client, people.make(), code), 404)
     unknown = assert_problem(redeem(client, people.make(), "ABCD-EFGH-JK"), 404)
-    assert expired == unknown
+    assert without_request_id(expired) == without_request_id(unknown)
     listed = client.get(f"{API}/organisations/{org['id']}/referral-codes", headers=org_moderator.headers).json
     assert listed["items"][0]["status"] == "expired"
 
@@ -316,7 +316,7 @@ def test_a_revoked_code_is_refused_like_an_unknown_one(app, client, people, org,
     assert revoked.status_code == 200 and revoked.json["status"] == "revoked" and revoked.json["revoked_at"]
     assert client.post(revoke, headers=org_moderator.headers).json["revoked_at"] == revoked.json["revoked_at"]
     refused = assert_problem(redeem(client, people.make(), code["code"]), 404)
-    assert refused == assert_problem(redeem(client, people.make(), "nonsense!"), 404)
+    assert without_request_id(refused) == without_request_id(assert_problem(redeem(client, people.make(), "nonsense!"), 404))
     assert audit_actions(app).count("referral_code.revoked") == 1
     assert_problem(client.post(f"{API}/organisations/{org['id']}/referral-codes/{MISSING}/revoke",
                                headers=org_moderator.headers), 404)
@@ -627,3 +627,8 @@ def test_an_organisation_moderator_cannot_delete_messages_between_outsiders(clie
     message = send(client, theirs, conversation, "hello there").json
     assert_problem(client.delete(f"{API}/messages/{message['id']}", headers=org_moderator.headers), 404)
     assert client.delete(f"{API}/messages/{message['id']}", headers=other_moderator.headers).status_code == 204
+
+
+def without_request_id(problem: dict) -> dict:
+    """A refusal is the same whatever was refused; only the request's own id (`instance`) differs."""
+    return {key: value for key, value in problem.items() if key != "instance"}
