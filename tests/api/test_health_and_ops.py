@@ -153,38 +153,6 @@ def _demo_logins(output: str) -> dict[str, list[str]]:
     return {email: [r.strip() for r in roles.split(",")] for email, roles in found}
 
 
-def test_seed_demo_creates_fifteen_people_with_two_mentors_and_a_moderator(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    logins = _demo_logins(result.output)
-    assert len(logins) == 15
-    assert sum("mentor" in roles for roles in logins.values()) == 2
-    assert sum("moderator" in roles for roles in logins.values()) == 1
-
-
-def test_seed_demo_logins_work(app, client):
-    from services.demo import DEMO_PASSWORD
-
-    logins = _demo_logins(app.test_cli_runner().invoke(args=["seed-demo"]).output)
-    mentor = next(email for email, roles in logins.items() if "mentor" in roles)
-    response = client.post("/api/v1/auth/login", json={"email": mentor, "password": DEMO_PASSWORD})
-    assert response.status_code == 200 and "mentor" in response.json["user"]["roles"]
-    assert response.json["user"]["conditions"]
-
-
-def test_seed_demo_is_idempotent(app):
-    from sqlalchemy import func, select
-
-    from models import User, db
-
-    runner = app.test_cli_runner()
-    runner.invoke(args=["seed-demo"])
-    second = runner.invoke(args=["seed-demo"])
-    assert second.exit_code == 0 and _demo_logins(second.output) == {}
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 15
-
-
 # --- production settings --------------------------------------------------------------------
 
 @pytest.mark.parametrize("secret", [DEV_SECRET, "", "too-short-0123456789"])

@@ -577,16 +577,6 @@ def test_the_export_lists_a_persons_programmes_and_erasure_removes_them(client, 
     assert [m["user"]["id"] for m in members] == [org_moderator.id]
 
 
-def test_the_demo_community_has_programmes_and_a_working_demo_code(app, client, people):
-    with app.app_context():
-        demo.seed_demo_community()
-        demo.seed_demo_community()  # idempotent
-    response = redeem(client, people.make(), demo.DEMO_REFERRAL_CODE.lower())
-    assert response.status_code == 200 and response.json["name"] == demo.PROGRAMMES[0][0]
-
-
-# An organisation moderator's scope cannot be widened or stepped around
-
 def test_an_organisation_moderator_cannot_leave_and_become_network_wide(client, people, org, org_moderator,
                                                                        two_programmes):
     ours, theirs, _ = two_programmes
