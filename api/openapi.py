@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, str] = {
     "service_unavailable": "503: try again later.",
     "database_unavailable": "503: the database did not answer; retry with backoff.",
     "not_ready": "503 from /readyz: a dependency is down.",
+    "demo_refused": "409 from the seed-demo command: demo data is never made in production or twice.",
 }
 
 SOCKET_IO_EVENTS = """
