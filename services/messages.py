@@ -104,10 +104,9 @@ def edit_message(editor: User, message_id: str, *, body: str) -> Message:
         raise PermissionDeniedError("Messages can be edited for 15 minutes after sending.")
     message.body = body
     message.labels = message_safety.labels_for(body)
-    # an edit can turn a message into a crisis: the same tiers (alert or check-in) as a new one
-    message_safety.screen_free_text(editor, source="message", source_id=message.id, text=body)
     message.edited_at = utcnow()
     _record_update(message)
+    # an edit can turn a message into a crisis: the same tiers (alert or check-in) as a new one
     safety = message_safety.screen_free_text(editor, source="message", source_id=message.id, text=body)
     db.session.commit()
     return free_text.with_safety(message, safety)

@@ -103,3 +103,5 @@ def test_an_edit_into_crisis_language_raises_the_alert(client, people):
     edited = client.patch(f"{API}/messages/{sent['id']}", json={"body": "I want to kill myself"}, headers=a.headers)
     assert edited.status_code == 200
     assert [(r["target_id"], r["severity"]) for r in queue(client, moderator)] == [(sent["id"], 3)]
+    assert inbox_types(client, moderator).count("crisis_alert") == 1
+    assert edited.json["safety"]["crisis"] is True
