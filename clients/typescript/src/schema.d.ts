@@ -2226,11 +2226,14 @@ export interface components {
             id?: string;
         };
         Problem: {
+            /** @description Machine-readable; the table in the description explains each. */
             code?: string;
             detail?: string;
             errors?: {
                 [key: string]: string[];
             };
+            /** @description This request's id (X-Request-ID), for the operator. */
+            instance?: string;
             status?: number;
             title?: string;
             type?: string;
@@ -2769,7 +2772,7 @@ export interface operations {
                 content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            /** @description Too many attempts */
+            /** @description Too many requests: try again after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2928,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Too many attempts */
+            /** @description Too many requests: try again after Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4056,6 +4059,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Erase"];
             };
         };
