@@ -47,6 +47,10 @@ client: install  ## regenerate the TypeScript client (clients/typescript: openap
 client-check: install  ## fail when the committed TypeScript client no longer matches the OpenAPI document
 	PYTHON=$(PY) bash clients/typescript/scripts/generate.sh --check
 
+.PHONY: client-test
+client-test: install  ## the TypeScript client's CI: client-check, typecheck, unit and journey tests against a live API (SQLite, or DATABASE_URL/REDIS_URL)
+	PYTHON=$(PY) bash clients/typescript/ci.sh
+
 seed-demo: migrate
 	$(VENV)/bin/flask --app wsgi seed-demo
 
