@@ -4,6 +4,9 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# The Makefile passes PYTHON relative to the repository root: make it absolute before leaving it.
+PYTHON="${PYTHON:-.venv/bin/python}"
+case "$PYTHON" in /*) ;; */*) PYTHON="$ROOT/$PYTHON" ;; esac  # (not realpath: a venv's python is a symlink)
 cd "$HERE"
 
 # npm ci only when node_modules is missing or older than the lock file.
@@ -12,7 +15,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 echo "client-test: generated files match the OpenAPI document"
-PYTHON="${PYTHON:-$ROOT/.venv/bin/python}" bash scripts/generate.sh --check
+PYTHON="$PYTHON" bash scripts/generate.sh --check
 
 echo "client-test: typecheck"
 npm run --silent typecheck
