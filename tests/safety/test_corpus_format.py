@@ -27,7 +27,7 @@ POSITIVE = {
 NEGATIVE = {
     "crisis": {
         "idiom", "fatigue", "clinical_talk", "past_resolved", "negated", "media", "awareness_event",
-        "everyday_near_twin", "third_party_support",
+        "everyday_near_twin", "third_party_support", "ordinary_chat",
     },
     "contact": {"near_twin"},
     "advice": {"own_experience", "own_clinician_plan", "signposting", "near_twin"},
