@@ -26,7 +26,7 @@ def _default_environment() -> str:
 # Writes limited per person and per address by `X_RATE_LIMIT` and `X_RATE_LIMIT_PER_IP` (api/extensions.py).
 RATE_LIMITED_ACTIONS = ("MESSAGE", "REQUEST", "REPORT", "REFERRAL", "CHECK_IN", "EDIT", "READ_MARK", "PROFILE",
                         "DEVICE", "BLOCK", "CONNECTION", "GROUP", "MENTORSHIP", "SUPPORT_REQUEST", "RESOURCE",
-                        "ORGANISATION", "STAFF_ACTION", "SESSION", "ERASURE", "EXPORT")
+                        "ORGANISATION", "STAFF_ACTION", "SESSION", "ERASURE", "EXPORT", "COURSE")
 
 
 class Config:
@@ -96,6 +96,8 @@ class Config:
     ORGANISATION_RATE_LIMIT_PER_IP = os.environ.get("ORGANISATION_RATE_LIMIT_PER_IP", "600 per hour")
     STAFF_ACTION_RATE_LIMIT = os.environ.get("STAFF_ACTION_RATE_LIMIT", "60 per minute; 1000 per hour")
     STAFF_ACTION_RATE_LIMIT_PER_IP = os.environ.get("STAFF_ACTION_RATE_LIMIT_PER_IP", "600 per minute")
+    COURSE_RATE_LIMIT = os.environ.get("COURSE_RATE_LIMIT", "60 per hour")  # enrol, plans, register, calendar
+    COURSE_RATE_LIMIT_PER_IP = os.environ.get("COURSE_RATE_LIMIT_PER_IP", "600 per hour")
     SESSION_RATE_LIMIT = os.environ.get("SESSION_RATE_LIMIT", "30 per minute")  # signing out
     SESSION_RATE_LIMIT_PER_IP = os.environ.get("SESSION_RATE_LIMIT_PER_IP", "300 per minute")
     ERASURE_RATE_LIMIT = os.environ.get("ERASURE_RATE_LIMIT", "5 per hour")  # DELETE /me checks a password
@@ -135,6 +137,9 @@ class Config:
     # Crisis alerts that someone answers (services/alerts.py, docs/safety.md): unacknowledged this long, an
     # alert escalates one step (on-call again, every moderator, then the safeguarding lead by email).
     CRISIS_ESCALATE_MINUTES = _env_int("CRISIS_ESCALATE_MINUTES", 10)
+    # A concern (the lower tier) checks in with a person and queues an item at most once in this many hours:
+    # the detector's false concerns on ordinary chat must not nag one person or flood the queue.
+    CONCERN_CHECK_IN_HOURS = _env_int("CONCERN_CHECK_IN_HOURS", 24)
     SAFEGUARDING_LEAD_EMAIL = os.environ.get("SAFEGUARDING_LEAD_EMAIL") or None
     CONSOLE_URL = os.environ.get("CONSOLE_URL") or None  # e.g. https://peerless.example.org: links in emails
     # When moderators are at work ("Mon-Fri 09:00-17:00, Sat 10:00-13:00", or "always"), in MODERATION_TIMEZONE;
@@ -147,6 +152,10 @@ class Config:
     SAFETY_RESEARCH_CONSENT_VERSION = os.environ.get("SAFETY_RESEARCH_CONSENT_VERSION", "2026-12")
     MENTOR_ACCREDITATION_DAYS = _env_int("MENTOR_ACCREDITATION_DAYS", 365)
     ACCREDITATION_NOTICE_DAYS = _env_int("ACCREDITATION_NOTICE_DAYS", 30)
+    # Self-management courses (docs/courses.md): tutors' accreditation, waitlist offers, completion.
+    TUTOR_ACCREDITATION_DAYS = _env_int("TUTOR_ACCREDITATION_DAYS", 365)
+    COURSE_OFFER_HOURS = _env_int("COURSE_OFFER_HOURS", 48)
+    COURSE_COMPLETION_SESSIONS = _env_int("COURSE_COMPLETION_SESSIONS", 4)  # of the six
     MENTORSHIP_REQUEST_TTL_HOURS = _env_int("MENTORSHIP_REQUEST_TTL_HOURS", 72)
     MENTORSHIP_REMINDER_HOURS = _env_int("MENTORSHIP_REMINDER_HOURS", 24)
     RESOURCE_REVIEW_INTERVAL_DAYS = _env_int("RESOURCE_REVIEW_INTERVAL_DAYS", 365)  # library review cycle

@@ -115,12 +115,22 @@ def with_staffing(author: User, answer: dict) -> dict:
 def _raise_concern(author: User, verdict: engine.Verdict, *, target_type: str, target_id: str,
                    helplines: list[dict]) -> None:
     """A normal-priority queue item (no push: it can wait for the next look at the queue) and a
-    private check-in in the writer's own inbox, never pushed to a lock screen."""
+    private check-in in the writer's own inbox, never pushed to a lock screen; both at most once per
+    person in CONCERN_CHECK_IN_HOURS, since most concerns on ordinary chat are false (docs/safety.md)."""
+    if _concern_raised_recently(author):
+        return
     db.session.add(Report(reporter_id=None, source=CONCERN_SOURCE, target_type=target_type, target_id=target_id,
                           target_user_id=author.id, reason="risk_to_self",
                           details=",".join(verdict.categories) or None, severity=Severity.NORMAL))
     notifications.notify(author, CHECK_IN_NOTIFICATION, {"message": CHECK_IN_TEXT, "resources": helplines},
                          push=False)
+
+
+def _concern_raised_recently(author: User) -> bool:
+    since = utcnow() - timedelta(hours=current_app.config["CONCERN_CHECK_IN_HOURS"])
+    return db.session.scalar(select(Report.id).where(
+        Report.target_user_id == author.id, Report.source == CONCERN_SOURCE, Report.created_at >= since).limit(1)) \
+        is not None
 
 
 def act_on_new_message(sender: User, conversation: Conversation, message: Message,

@@ -18,11 +18,16 @@ from services.safety import corpus, features
 from services.safety.model import ARTIFACT, TASKS, SafetyModel
 
 MIN_DOCS = 2          # a feature must occur in at least this many training texts
-C = 4.0               # inverse regularisation strength
+C = 2.0               # inverse regularisation strength (chosen on dev among 0.5, 1, 2, 4)
+CLASS_WEIGHT = "balanced"
 PRUNE = 1e-3          # weights smaller than this are left out of the artifact
 CRISIS_PRECISION_FLOOR = 0.85   # the crisis tier keeps precision >= this on dev (target 0.80)
 CONCERN_RECALL_GOAL = 0.99      # crisis-or-concern recall sought on dev (target 0.98)
 CONCERN_FLOOR = 0.10            # never a concern below this probability, whatever dev says
+# Most traffic is ordinary chat: on dev's ordinary messages the crisis tier may fire on at most 1 in 100
+# (a false crisis pushes on-call moderators) and either tier on at most 1 in 10 (docs/safety.md).
+ORDINARY_CRISIS_CAP = 0.01
+ORDINARY_ALARM_CAP = 0.10
 DETECTOR_PRECISION_FLOOR = 0.92  # contact and advice (target 0.90)
 VETO_CANDIDATES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2)  # below this the model demotes a lexicon hit to concern
 
@@ -42,7 +47,7 @@ def _fit_task(task: str, rows: list[dict], feats: list[dict]) -> dict:
     vec = DictVectorizer(sort=True)
     X = vec.fit_transform(kept).tocsr()
     X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)  # liblinear wants 32-bit
-    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
+    clf = LogisticRegression(C=C, class_weight=CLASS_WEIGHT, solver="liblinear", dual=True,
                              max_iter=5000, random_state=0)  # dual: many more features than texts
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     oof = cross_val_predict(clf, X, y, cv=folds, method="decision_function")
@@ -62,35 +67,51 @@ def _pr(pairs: list[tuple[bool, int]]) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
-def _best_threshold(rule_hits: list[bool], probs: list[float], labels: list[int], precision_floor: float) -> float:
-    """The lowest threshold whose (rule OR p >= t) keeps precision >= floor on dev: most recall."""
+def _best_threshold(rule_hits: list[bool], probs: list[float], labels: list[int], precision_floor: float,
+                    ordinary: list[bool] | None = None, ordinary_cap: float = 1.0) -> float:
+    """The lowest threshold whose (rule OR p >= t) keeps precision >= floor on dev (and fires on at most
+    `ordinary_cap` of the ordinary messages): most recall."""
     best = 1.01
     for t in sorted(set(round(p, 4) for p in probs) | {1.01}, reverse=True):
-        precision, _ = _pr([(h or p >= t, y) for h, p, y in zip(rule_hits, probs, labels)])
-        if precision >= precision_floor:
+        hits = [h or p >= t for h, p in zip(rule_hits, probs)]
+        precision, _ = _pr(list(zip(hits, labels)))
+        if precision >= precision_floor and _ordinary_rate(hits, ordinary) <= ordinary_cap:
             best = t
     return best
 
 
-def _crisis_thresholds(rules: list[bool], probs: list[float], labels: list[int]) -> dict[str, float]:
+def _ordinary_rate(hits: list[bool], ordinary: list[bool] | None) -> float:
+    if not ordinary or not any(ordinary):
+        return 0.0
+    return sum(h and o for h, o in zip(hits, ordinary)) / sum(ordinary)
+
+
+def _crisis_thresholds(rules: list[bool], probs: list[float], labels: list[int],
+                       ordinary: list[bool]) -> dict[str, float]:
     """Crisis tier = (lexicon and p >= veto) or p >= crisis: the pair with the most dev recall at
-    precision >= CRISIS_PRECISION_FLOOR (ties: the smaller veto). Concern: the highest threshold
-    that brings crisis-or-concern recall to CONCERN_RECALL_GOAL, not below CONCERN_FLOOR."""
+    precision >= CRISIS_PRECISION_FLOOR and ordinary alarms <= ORDINARY_CRISIS_CAP (ties: the smaller
+    veto). Concern: the highest threshold that brings crisis-or-concern recall to CONCERN_RECALL_GOAL,
+    not below CONCERN_FLOOR and not so low that either tier fires on more than ORDINARY_ALARM_CAP of
+    the ordinary messages."""
     best = (-1.0, 0.0, 1.01)
     for veto in VETO_CANDIDATES:
         kept = [h and p >= veto for h, p in zip(rules, probs)]
-        t = _best_threshold(kept, probs, labels, CRISIS_PRECISION_FLOOR)
-        precision, recall = _pr([(k or p >= t, y) for k, p, y in zip(kept, probs, labels)])
-        if precision >= CRISIS_PRECISION_FLOOR and recall > best[0]:
+        t = _best_threshold(kept, probs, labels, CRISIS_PRECISION_FLOOR, ordinary, ORDINARY_CRISIS_CAP)
+        hits = [k or p >= t for k, p in zip(kept, probs)]
+        precision, recall = _pr(list(zip(hits, labels)))
+        if precision >= CRISIS_PRECISION_FLOOR and _ordinary_rate(hits, ordinary) <= ORDINARY_CRISIS_CAP \
+                and recall > best[0]:
             best = (recall, veto, t)
     _, veto, crisis_t = best
     concern_t = crisis_t
     for t in sorted(set(round(p, 4) for p in probs), reverse=True):
         if t < CONCERN_FLOOR or t >= crisis_t:
             continue
+        hits = [h or p >= t for h, p in zip(rules, probs)]
+        if _ordinary_rate(hits, ordinary) > ORDINARY_ALARM_CAP:
+            break
         concern_t = t
-        _, recall = _pr([(h or p >= t, y) for h, p, y in zip(rules, probs, labels)])
-        if recall >= CONCERN_RECALL_GOAL:
+        if _pr(list(zip(hits, labels)))[1] >= CONCERN_RECALL_GOAL:
             break
     return {"crisis": crisis_t, "concern": concern_t, "lexicon_veto": veto}
 
@@ -106,7 +127,7 @@ def choose_thresholds(model: SafetyModel, dev: list[dict]) -> dict[str, dict[str
         rules = [engine.rule_hit(task, r["text"]) for r in rows]
         if task == "crisis":   # as engine.assess reads it: the model alone says nothing on 1-2 words
             probs = [p if len(r["text"].split()) >= engine.MIN_MODEL_WORDS else 0.0 for p, r in zip(probs, rows)]
-            chosen[task] = _crisis_thresholds(rules, probs, labels)
+            chosen[task] = _crisis_thresholds(rules, probs, labels, [r["category"] == "ordinary_chat" for r in rows])
         else:
             chosen[task] = {"hit": _best_threshold(rules, probs, labels, DETECTOR_PRECISION_FLOOR)}
     return chosen

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from models import CheckIn, Message, User, db
+from models import CheckIn, Message, Report, User, db
 from services import demo
 from tests.console.helpers import sign_in
 
@@ -134,6 +134,16 @@ def test_the_demo_moderation_queue_leads_with_a_crisis_alert(client, seeded):
     queue = client.get(f"{API}/moderation/reports", headers=amira).json["items"]
     assert queue[0]["reason"] == "risk_to_self" and queue[0]["source"] == "crisis_detector"
     assert "harassment" in [r["reason"] for r in queue]
+
+
+def test_ordinary_demo_text_raises_no_detector_alarm_only_the_one_crisis_message_does(app, seeded):
+    """The demo is written as everyday peer support: its mentorship requests, goals, notes and messages
+    must not fill the queue with false alarms (the one crisis message is there on purpose)."""
+    with app.app_context():
+        detected = db.session.execute(
+            select(Report.source, Report.target_type).where(Report.source.in_(("crisis_detector", "concern_detector")))
+        ).all()
+    assert detected == [("crisis_detector", "message")]
 
 
 # --- the console ----------------------------------------------------------------------------------------

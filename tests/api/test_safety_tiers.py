@@ -41,6 +41,21 @@ def test_a_concern_answers_gently_checks_in_privately_and_queues_at_normal_prior
     assert "crisis_alert" not in inbox_types(client, moderator)
 
 
+def test_a_person_is_checked_in_with_and_queued_once_a_day_however_many_concerns(app, client, people):
+    moderator = people.make(roles=("moderator",))
+    a = people.make()
+    # one message in each of three conversations (in one, the three together would read as a crisis)
+    conversations = [befriend(client, a, people.make()) for _ in range(4)]
+    answers = [send(client, a, conversation, "i feel hopeless").json["safety"] for conversation in conversations[:3]]
+    assert all(answer["concern"] is True and answer["resources"] for answer in answers)  # helplines every time
+    assert inbox_types(client, a).count("safety_check_in") == 1
+    assert [r["source"] for r in queue(client, moderator)] == ["concern_detector"]
+    app.config["CONCERN_CHECK_IN_HOURS"] = 0  # the day has passed
+    send(client, a, conversations[3], "i feel hopeless")
+    assert inbox_types(client, a).count("safety_check_in") == 2
+    assert len(queue(client, moderator)) == 2
+
+
 def test_the_check_in_is_never_pushed_to_a_lock_screen(app, client, people):
     a, b = people.make(), people.make()
     send(client, a, befriend(client, a, b), "i feel hopeless")
