@@ -68,6 +68,9 @@ _SOCIAL = re.compile(
     rf"|(?:i'?m|i\s+am)\s+on\s+(?:{_PLATFORM})\s+(?:as|at|@)"                       # i'm on tiktok as
     rf"|(?:add|follow|find)\s+me\b(?=[^.!?\n]{{0,30}}\b(?:{_PLATFORM_STRONG})\b)"   # add me, I'm jane on insta
     rf"|(?:join|add you to)\s+(?:my|our|the)\s+(?:{_PLATFORM_STRONG})\s+(?:group|chat)\b)", re.I)
+# Every branch of _SOCIAL names a platform after a word boundary: a text without one is skipped, which
+# spares the big alternation on almost every message (0.5 ms at 800 characters; this search ~0.1 ms).
+_ANY_PLATFORM = re.compile(rf"\b(?:{_PLATFORM})", re.I)
 _TIME_LIKE = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm)?$|^\d+$", re.I)
 
 
@@ -127,6 +130,6 @@ def find_contact_details(text: str) -> list[str]:
         if re.search(r"[a-z_]", handle, re.I) and not _TIME_LIKE.match(handle):
             found.add("social_handle")
             break
-    if _SOCIAL.search(without_emails):
+    if _ANY_PLATFORM.search(without_emails) and _SOCIAL.search(without_emails):
         found.add("social_handle")
     return [k for k in KINDS if k in found]

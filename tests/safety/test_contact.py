@@ -1,7 +1,10 @@
 """Contact-detail detection: phones, emails, social handles and URLs, and the numbers of ordinary
 health talk (years, doses, glucose, times, dates) that must not be mistaken for them."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from services.safety import contact
 from services.safety.contact import KINDS, find_contact_details
 
 
@@ -109,3 +112,15 @@ def test_pathological_input_is_fast(text):
     started = time.perf_counter()
     find_contact_details(text)
     assert time.perf_counter() - started < 0.5
+
+
+_PLATFORM_WORDS = ["insta", "whatsapp", "whats app", "snap", "kik", "ig", "x", "line", "telegram", "tik tok", "fb"]
+_JOINERS = ["me on", "me at", ":", "=", "@", "my", "is", "add", "follow", "handle", "jane.doe", "snap me", "group"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PLATFORM_WORDS + _JOINERS) | st.text(max_size=8), max_size=12))
+def test_the_platform_prefilter_never_changes_what_the_social_pattern_finds(parts):
+    """_ANY_PLATFORM only skips _SOCIAL where it could not match: same answer with and without it."""
+    text = contact._fold(" ".join(parts))
+    assert bool(contact._SOCIAL.search(text)) <= bool(contact._ANY_PLATFORM.search(text))
