@@ -1,7 +1,8 @@
 """Every free-text path is screened: the one call each service makes when it saves text people write.
 
 Notes on connection and mentorship requests, mentorship goals, circle names and descriptions,
-profile text (display name, bio), resource drafts and message edits go through the same detectors
+profile text (display name, bio), resource drafts, mentorship feedback, course texts and message
+edits go through the same detectors
 as messages (services.message_safety.screen_free_text): crisis words answer the writer with
 helplines and alert moderators, a concern sends a gentle private check-in. Nothing is blocked.
 """

@@ -98,8 +98,9 @@ def give_feedback(mentee: User, mentorship_id: str, *, rating: int, comment: str
     db.session.add(feedback)
     db.session.flush()
     _refresh_rating(mentorship.mentor_id)
+    safety = free_text.screen_fields(mentee, source="feedback", source_id=feedback.id, texts=[comment])
     db.session.commit()
-    return feedback
+    return free_text.with_safety(feedback, safety)
 
 
 def list_mentorships(person: User, *, role: str | None = None, status: str | None = None, limit: int = 20,

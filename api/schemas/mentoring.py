@@ -120,6 +120,7 @@ class FeedbackSchema(Schema):
     rating = fields.Integer()
     comment = fields.String(allow_none=True)
     created_at = UTCDateTime()
+    safety = fields.Nested("SafetySchema", metadata={"description": "Only when a comment just given reads as a crisis or concern."})
 
 
 MentorApplicationPageSchema = page_schema(MentorApplicationSchema, "MentorApplicationPage")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.alert_helpers import API, CRISIS_TEXT, alerts_about
 from tests.factories import befriend, send
-from tests.mentoring_helpers import DIABETES_T1, make_mentor, request_mentorship, set_conditions
+from tests.mentoring_helpers import DIABETES_T1, act, make_mentor, request_mentorship, set_conditions, start_mentorship
 
 CALM_TEXT = "Happy to chat about managing hypos at night"
 
@@ -71,6 +71,24 @@ def test_mentorship_goals_are_screened(app, client, people, mentor):
     set_conditions(client, mentee, DIABETES_T1)
     response = request_mentorship(client, mentee, mentor, message="Hello", goals=["get fitter", CRISIS_TEXT])
     assert_answered_and_alerted(app, response, mentee, "mentorship", response.json["id"])
+
+
+def test_a_mentorship_feedback_comment_is_screened(app, client, people, mentor):
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    mentorship_id = start_mentorship(client, mentee, mentor)["id"]
+    assert act(client, mentor, mentorship_id, "end").status_code == 200
+    response = act(client, mentee, mentorship_id, "feedback", rating=2, comment=CRISIS_TEXT)
+    assert_answered_and_alerted(app, response, mentee, "feedback", response.json["id"])
+
+
+def test_a_calm_feedback_comment_has_no_safety_answer(client, people, mentor):
+    mentee = people.make()
+    set_conditions(client, mentee, DIABETES_T1)
+    mentorship_id = start_mentorship(client, mentee, mentor)["id"]
+    act(client, mentor, mentorship_id, "end")
+    response = act(client, mentee, mentorship_id, "feedback", rating=5, comment="Grace was so patient with me.")
+    assert response.status_code == 201 and "safety" not in response.json
 
 
 def test_a_support_request_topic_is_screened(app, client, people):
