@@ -92,12 +92,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import (
-        accounts, blocks, check_ins, conditions, connections, conversations, devices, groups, health, mentoring,
+        accounts, blocks, check_ins, conditions, connections, conversations, courses, devices, groups, health, mentoring,
         moderation, organisations, outcomes, password_reset, resources, support_requests, users,
     )
 
     for module in (health, accounts, password_reset, users, conditions, connections, conversations, blocks, devices,
-                   mentoring, groups, support_requests, moderation, organisations, resources, check_ins, outcomes):
+                   mentoring, groups, support_requests, moderation, organisations, resources, check_ins, outcomes,
+                   courses):
         api.register_blueprint(module.blp)
     from api import console  # HTML pages for staff: a plain blueprint, outside the OpenAPI document
 

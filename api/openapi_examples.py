@@ -56,4 +56,21 @@ REQUEST_EXAMPLES: dict[str, object] = {
     "updateResource": {"title": "Sick-day rules (2026 update)", "reviewed": True},
     "createCheckIn": {"instrument": "ons4", "answers": [7, 6, 7, 3]},
     "setCheckInReminders": {"cadence": "fortnightly", "instruments": ["ons4"]},
+    "applyToTutor": {"training": "Expert Patients Programme tutor training, Leeds, March 2026"},
+    "decideTutorApplication": {"decision": "approve", "note": "Observed co-tutoring a course in May."},
+    "createCourse": {"title": "Living well with a long-term condition",
+                     "description": "Six weekly sessions of two and a half hours: action plans, problem solving, "
+                                    "pacing, talking with your care team.",
+                     "organisation_id": _ID, "condition_ids": [], "capacity": 16, "tutor_ids": [_ID, _OTHER_ID],
+                     "delivery": "online", "meeting_url": "https://meet.example.org/northshire-course",
+                     "time_zone": "Europe/London",
+                     "sessions": [{"starts_at": f"2027-03-{day:02d}T10:00:00", "minutes": 150}
+                                  for day in (9, 16, 23, 30)]
+                     + [{"starts_at": "2027-04-06T10:00:00"}, {"starts_at": "2027-04-13T10:00:00"}]},
+    "updateCourseSession": {"starts_at": "2027-03-24T14:00:00"},
+    "enrolOnCourse": {"referral_code": "KQ7M-3XPD-9T"},
+    "markAttendance": {"present": [_ID, _OTHER_ID]},
+    "createActionPlan": {"week": 1, "what": "Walk to the park", "how_much": "Twice round the pond",
+                         "when": "After lunch", "days_per_week": 3, "confidence": 8, "share_with_tutors": False},
+    "updateActionPlan": {"outcome": "partly"},
 }

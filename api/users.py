@@ -17,6 +17,7 @@ EXPORT_SECTIONS = (
     "mentor_applications", "mentorships", "feedback_given", "feedback_received", "support_requests", "circles",
     "circles_created", "reports_filed", "reports_about_me", "safety_flags", "moderation_actions_about_me",
     "staff_actions", "organisations", "sessions", "password_resets", "check_ins", "resources_authored",
+    "tutor_applications", "courses_tutored", "courses", "course_attendance", "action_plans",
 )
 
 
@@ -24,6 +25,7 @@ EXPORT_SECTIONS = (
 ExportSchema = Schema.from_dict({
     "exported_at": UTCDateTime(), "account": fields.Dict(),
     "mentor_profile": fields.Dict(allow_none=True), "check_in_reminders": fields.Dict(allow_none=True),
+    "tutor_accreditation": fields.Dict(allow_none=True), "calendar_feed": fields.Dict(allow_none=True),
     **{section: fields.List(fields.Dict()) for section in EXPORT_SECTIONS},
 }, name="Export")
 

@@ -27,6 +27,10 @@ from models.programme import (  # noqa: E402
 from models.resource import EvidenceLevel, Resource, ResourceCondition, ResourceStatus  # noqa: E402
 from models.checkin import CheckIn, CheckInReminder  # noqa: E402
 from models.scheduled_run import ScheduledRun  # noqa: E402
+from models.course import (  # noqa: E402
+    ActionPlan, CalendarFeed, Course, CourseAttendance, CourseEnrolment, CourseSession, CourseTutor,
+    EnrolmentStatus, TutorAccreditation, TutorApplication,
+)
 
 __all__ = [
     "ScheduledRun",
@@ -44,4 +48,6 @@ __all__ = [
     "MembershipRole", "Organisation", "OrganisationKind", "OrganisationMember", "ReferralCode",
     "EvidenceLevel", "Resource", "ResourceCondition", "ResourceStatus",
     "CheckIn", "CheckInReminder",
+    "ActionPlan", "CalendarFeed", "Course", "CourseAttendance", "CourseEnrolment", "CourseSession", "CourseTutor",
+    "EnrolmentStatus", "TutorAccreditation", "TutorApplication",
 ]

@@ -272,6 +272,30 @@ def remove_member(host: User, group_id: str, *, user_id: str) -> None:
     db.session.commit()
 
 
+def open_hosted_circle(*, name: str, created_by: str, host_ids: list[str], max_members: int) -> Group:
+    """A private circle whose hosts are named by someone else (a course's tutors); the caller commits."""
+    conversation = Conversation(id=new_id(), kind=ConversationKind.GROUP, title=name)
+    db.session.add(conversation)
+    db.session.flush()
+    group = Group(id=new_id(), name=name, visibility=PRIVATE, max_members=max_members, member_count=0,
+                  conversation_id=conversation.id, created_by=created_by)
+    db.session.add(group)
+    db.session.flush()
+    for host_id in host_ids:
+        membership = GroupMembership(group_id=group.id, user_id=host_id, role=HOST)
+        db.session.add(membership)
+        _admit(group, host_id, membership)
+    return group
+
+
+def add_member(group: Group, user_id: str) -> GroupMembership:
+    """Make someone a member (a course place taken); the caller commits. Already in: unchanged."""
+    membership = _membership(group.id, user_id)
+    if membership is not None and membership.status == MEMBER:
+        return membership
+    return _admit(group, user_id, membership)
+
+
 def _membership(group_id: str, user_id: str) -> GroupMembership | None:
     return db.session.get(GroupMembership, (group_id, user_id))
 

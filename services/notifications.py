@@ -27,7 +27,7 @@ PUSH_SWITCH = {
 
 
 def notify(user: User, type_: str, data: dict[str, str], *, push: bool = True, message: Message | None = None,
-           ) -> Notification | None:
+           now: datetime | None = None) -> Notification | None:
     """Add an inbox entry and, unless the person switched it off, a push to the outbox. An erased
     account gets neither: nothing accrues for someone who has left (docs/privacy.md)."""
     if user is None or user.erased_at is not None:
@@ -40,7 +40,7 @@ def notify(user: User, type_: str, data: dict[str, str], *, push: bool = True, m
     if push and _push_wanted(user, type_):
         prefs = (user.settings or {}).get("notifications", {})
         # A crisis alert rings even in a moderator's quiet hours: at night it is what being on call means.
-        quiet = type_ not in ALWAYS_AUDIBLE and is_quiet(prefs.get("quiet_hours"), user.timezone, utcnow())
+        quiet = type_ not in ALWAYS_AUDIBLE and is_quiet(prefs.get("quiet_hours"), user.timezone, now or utcnow())
         db.session.add(PushOutbox(user_id=user.id, notification_id=notification.id, silent=quiet))
         changes.after_commit(push_jobs.nudge)
     changes.record(Change([user.id], "notification", notification.id))

@@ -45,6 +45,20 @@ Reports
       audited. An organisation moderator sees, around it, only what people in their scope wrote:
       a report by one of their members does not open the rest of a conversation with outsiders.
 
+Courses (self-management courses, issue 17)
+  K1. A course with no organisation is seen by everyone signed in. A programme's course is seen by
+      that organisation's members, by anyone it has an enrolment row for, by its tutors and by the
+      staff who run it (K2); to everyone else it does not exist.
+  K2. A course is run by network-wide staff (S1) and, for a programme's course, by that
+      organisation's moderators (who still hold the moderator role). They create it, move or cancel
+      its sessions and read its roster; its two tutors do the same for the course they lead, and
+      mark attendance.
+  K3. The meeting link of an online course is shown only to people enrolled on it and its tutors.
+  K4. Participants see each other by display name only (in the course circle); the roster, with
+      the waitlist and attendance, is for its tutors and the staff who run it.
+  K5. An action plan is read by its writer, and by the course's tutors only while the writer shares
+      it with them. Staff never read action plans; outcome figures are aggregates (no small cells).
+
 Health information (conditions)
   H1. Anyone may say anything about themselves, so declaring a condition or a role is never a key
       to other people's health information. Each condition a person lists has a visibility:
@@ -66,8 +80,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from models import (
-    Condition, Connection, ConnectionStatus, ConversationMember, Group, GroupMembership, MembershipRole, Mentorship,
-    MentorshipStatus, Message, OrganisationMember, Report, Role, User, UserCondition, db, pair_key,
+    Condition, Connection, ConnectionStatus, ConversationMember, Course, CourseEnrolment, CourseTutor,
+    EnrolmentStatus, Group, GroupMembership, MembershipRole, Mentorship, MentorshipStatus, Message,
+    OrganisationMember, Report, Role, User, UserCondition, db, pair_key,
 )
 from services import blocks
 from services import conditions as condition_service
@@ -140,6 +155,54 @@ def may_admit_as_manager(actor: User, group: Group, person: User) -> bool:
     if hosts_circle(actor, group):
         return True
     return person.id != actor.id and covers(actor, person.id)
+
+
+# --- Courses -----------------------------------------------------------------------------------
+
+def runs_courses_of(staff: User, organisation_id: str | None) -> bool:
+    """K2: network-wide staff run every course; an organisation's moderators run its courses."""
+    if is_global_staff(staff):
+        return True
+    if organisation_id is None or not staff.has_role(Role.MODERATOR):
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        OrganisationMember.organisation_id == organisation_id, OrganisationMember.user_id == staff.id,
+        OrganisationMember.role == MembershipRole.MODERATOR))))
+
+
+def tutors_course(person: User, course: Course) -> bool:
+    return db.session.get(CourseTutor, (course.id, person.id)) is not None
+
+
+def may_run_course(actor: User, course: Course) -> bool:
+    """K2/K4: the staff who run it and its tutors (sessions, roster)."""
+    return tutors_course(actor, course) or runs_courses_of(actor, course.organisation_id)
+
+
+def is_enrolled(person: User, course: Course) -> bool:
+    enrolment = db.session.scalar(select(CourseEnrolment).where(
+        CourseEnrolment.course_id == course.id, CourseEnrolment.user_id == person.id))
+    return enrolment is not None and enrolment.status == EnrolmentStatus.ENROLLED
+
+
+def may_see_meeting_link(viewer: User, course: Course) -> bool:
+    """K3."""
+    return is_enrolled(viewer, course) or tutors_course(viewer, course)
+
+
+def courses_visible_to(viewer: User) -> ColumnElement[bool]:
+    """K1 as one SQL condition on `Course`."""
+    if is_global_staff(viewer):
+        return true()
+    own_organisations = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == viewer.id)
+    return or_(Course.organisation_id.is_(None), Course.organisation_id.in_(own_organisations),
+               Course.id.in_(select(CourseEnrolment.course_id).where(CourseEnrolment.user_id == viewer.id)),
+               Course.id.in_(select(CourseTutor.course_id).where(CourseTutor.user_id == viewer.id)))
+
+
+def may_read_action_plan(viewer: User, course: Course, owner_id: str, shared: bool) -> bool:
+    """K5: the writer; the course's tutors while it is shared; nobody else (staff included)."""
+    return viewer.id == owner_id or (shared and tutors_course(viewer, course))
 
 
 # --- Health information (conditions) ------------------------------------------------------------

@@ -14,6 +14,8 @@ from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus,
 from services import alerts, changes, notifications, retention, scheduled_runs
 from services.changes import Change
 from services.checkins.reminders import next_due
+from services.courses import enrolment as course_enrolment
+from services.courses import reminders as course_reminders
 from services.matching import find_matches
 
 
@@ -45,6 +47,8 @@ def _jobs():
         ("accreditation_notices_sent", warn_expiring_accreditations),
         ("check_in_reminders_sent", remind_check_ins),
         ("crisis_alert_escalations", escalate_crisis_alerts),
+        ("course_offers_lapsed", expire_course_offers),
+        ("course_reminders_sent", remind_course_sessions),
         ("retention", retention.prune),  # storage limitation: docs/privacy.md, "Retention"
     )
 
@@ -129,6 +133,16 @@ def remind_check_ins(now: datetime) -> int:
 def escalate_crisis_alerts(now: datetime) -> int:
     """A crisis alert nobody acknowledged escalates one step each CRISIS_ESCALATE_MINUTES (services/alerts.py)."""
     return alerts.escalate_unacknowledged(now, claim=_claim)
+
+
+def expire_course_offers(now: datetime) -> int:
+    """A place offered from a course's waitlist and not taken in time goes to the next person (48 hours)."""
+    return course_enrolment.expire_offers(now, claim=_claim)
+
+
+def remind_course_sessions(now: datetime) -> int:
+    """Course sessions: a reminder the day before and an hour before, once each."""
+    return course_reminders.send_due(now, claim=_claim)
 
 
 def _next_best_mentors(mentee: User, *, instead_of: str, count: int = 3) -> list[str]:

@@ -59,9 +59,14 @@ PARAMS = {"user_id": "victim", "group_id": "circle", "conversation_id": "direct"
           "connection_id": "connection", "mentorship_id": "mentorship", "request_id": "support_request",
           "check_in_id": "check_in", "token": "device_token", "report_id": "report", "resource_id": "draft",
           "application_id": "application", "mentor_id": "host", "organisation_id": "o1", "code_id": "o1_code",
-          "unknown": "nothing-here", "filename": "nothing-here.css"}
+          "unknown": "nothing-here", "filename": "nothing-here.css", "course_id": "course",
+          "session_id": "course_session", "plan_id": "action_plan", "tutor_id": "host", "feed_token": "nothing-here"}
 A = ALLOWED
 STAFF_IN = IN_SCOPE_STAFF
+# A valid course for O1 with its two tutors: only staff who do not run O1's courses are sent it.
+COURSE_BODY = {"title": "Living well", "description": "Six weeks.", "organisation_id": "{o1}",
+               "tutor_ids": ["{host}", "{cotutor}"], "delivery": "venue", "venue": "Room 2",
+               "sessions": [{"starts_at": f"2099-0{month}-01T10:00:00"} for month in range(1, 7)]}
 
 MATRIX: dict[str, Case] = {
     # --- health, docs, catalogue
@@ -178,6 +183,29 @@ MATRIX: dict[str, Case] = {
                                       body={"title": "Mine", "url": "https://example.org/x",
                                             "evidence_level": "guideline"}),
     "resources.update_resource": Case(hidden(**dict.fromkeys(STAFF, A)), body={"title": "Vandalised"}),
+    # --- courses (policy K1-K5): an O1 course led by the host and a co-tutor; the victim and the member
+    # are enrolled. O1's members (member, former) see it; its staff run it; everyone else: missing.
+    "courses.apply_to_tutor": Case(own(403), body={"training": "EPP tutor training 2026"}),  # mentors only
+    "courses.list_tutor_applications": Case(staff_only()),
+    "courses.decide_tutor_application": Case(staff_only(409, scope=STAFF_IN), params={"application_id": "tutor_application"},
+                                             body={"decision": "reject"}),
+    "courses.renew_tutor_accreditation": Case(staff_only(A, scope=STAFF_IN)),
+    "courses.create_course": Case(own(403) | {"mod_other": 404} | dict.fromkeys(STAFF_IN, A), body=COURSE_BODY),
+    "courses.list_courses": Case(own()), "courses.get_calendar_url": Case(own()),
+    "courses.rotate_calendar_url": Case(own(A)), "courses.read_calendar_feed": Case(public(404)),
+    "courses.get_course": Case(hidden(member=200, former=200, **dict.fromkeys(STAFF_IN, 200))),
+    "courses.update_course_session": Case(hidden(member=403, former=403, **dict.fromkeys(STAFF_IN, A)),
+                                          body={"cancelled": True}),
+    "courses.enrol_on_course": Case(hidden(member=A, former=A, mod_same=A, net_mod=403, admin=403), body={}),
+    "courses.withdraw_from_course": Case(hidden(member=A, former=409, **dict.fromkeys(STAFF_IN, 409))),
+    "courses.accept_course_offer": Case(hidden(member=409, former=409, **dict.fromkeys(STAFF_IN, 409))),
+    "courses.read_course_roster": Case(hidden(member=403, former=403, **dict.fromkeys(STAFF_IN, 200))),
+    "courses.mark_attendance": Case(hidden(member=403, former=403, **dict.fromkeys(STAFF_IN, 403)),
+                                    body={"present": []}),
+    "courses.create_action_plan": Case(hidden(member=A, former=403, **dict.fromkeys(STAFF_IN, 403)), body={
+        "week": 2, "what": "a walk", "how_much": "a mile", "when": "mornings", "days_per_week": 3, "confidence": 8}),
+    "courses.list_action_plans": Case(hidden(member=200, former=200, **dict.fromkeys(STAFF_IN, 200))),
+    "courses.update_action_plan": Case(hidden(), body={"outcome": "done"}),  # the victim's plan: hers alone
     # --- the console (cookies, forms with a CSRF token)
     "console.sign_in": Case(public(200), method="GET"),
     "console.sign_out": Case(console(A)),

@@ -28,6 +28,7 @@ from models import User, db
 from services import moderation
 from services.realtime import socketio
 from tests.factories import PASSWORD, Person, PersonFactory, befriend, send
+from tests.course_helpers import course_body
 from tests.mentoring_helpers import apply_to_mentor, condition_id, decide, patch_profile, set_conditions
 
 API = "/api/v1"
@@ -67,6 +68,8 @@ MARKERS: dict[str, set[str]] = {
     "mentorship_message": set(),
     "check_in_id": set(),
     "draft_resource_title": STAFF,       # a draft in the library: staff review drafts
+    "course_meeting_url": {"member"},    # an O1 course's link: its enrolled people (the member) and tutors (K3)
+    "action_plan_what": set(),           # the victim's action plan, not shared with the tutors (K5)
     # and every persona's own email: theirs alone ("email_member" -> {"member"}, ...)
     **{f"email_{name}": {name} for name in PERSONAS if name != "anonymous"},
 }
@@ -189,6 +192,26 @@ def build_world(app) -> World:
     draft = ok(client.post(f"{API}/resources", json={"title": values["draft_resource_title"], "status": "draft",
                                                      "url": "https://example.org/draft", "evidence_level": "guideline",
                                                      "language": "en"}, headers=net_mod.headers))
+    # A self-management course in O1 led by the host and a co-tutor; the victim and the member enrol,
+    # and the victim writes a private action plan.
+    cotutor = people.make(display_name="Co-tutor")
+    ok(client.post(f"{API}/me/referrals", json={"code": code["code"]}, headers=cotutor.headers))
+    set_conditions(client, cotutor, PUBLIC_CONDITION)
+    ok(decide(client, mod_same, ok(apply_to_mentor(client, cotutor, conditions=(PUBLIC_CONDITION,)))["id"]))
+    tutor_applications = [ok(client.post(f"{API}/tutor-applications", json={"training": "EPP tutor training 2026"},
+                                         headers=tutor.headers)) for tutor in (host, cotutor)]
+    for application_ in tutor_applications:
+        ok(client.post(f"{API}/moderation/tutor-applications/{application_['id']}/decision",
+                       json={"decision": "approve"}, headers=mod_same.headers))
+    course = ok(client.post(f"{API}/courses", headers=mod_same.headers, json=course_body(
+        [host, cotutor], organisation_id=o1["id"], meeting_url=f"https://meet.example.org/{values['course_meeting_url']}")))
+    values["course_meeting_url"] = f"https://meet.example.org/{values['course_meeting_url']}"
+    for person in (victim, member):
+        ok(client.post(f"{API}/courses/{course['id']}/enrol", json={}, headers=person.headers))
+    action_plan = ok(client.post(f"{API}/courses/{course['id']}/action-plans", headers=victim.headers, json={
+        "week": 1, "what": values["action_plan_what"], "how_much": "a little", "when": "evenings",
+        "days_per_week": 2, "confidence": 5}))
+
     codes = ok(client.get(f"{API}/organisations/{o1['id']}/referral-codes", headers=mod_same.headers))
     o1_code_id = codes["items"][0]["id"]
 
@@ -201,7 +224,9 @@ def build_world(app) -> World:
         "direct_message": direct_message["id"], "early_message": early["id"], "connection": connection_id,
         "mentorship": mentorship["id"], "support_request": support["id"], "check_in": check_in["id"],
         "device_token": device_token, "report": report["id"], "draft": draft["id"], "application": application["id"],
-        "o1_code": o1_code_id, "planted_report": planted["id"],
+        "o1_code": o1_code_id, "planted_report": planted["id"], "cotutor": cotutor.id, "course": course["id"],
+        "course_session": course["sessions"][0]["id"], "action_plan": action_plan["id"],
+        "tutor_application": tutor_applications[0]["id"],
     }, values=values | {f"email_{name}": person.email for name, person in personas.items() if person})
 
     world.victim, world.host = victim, host

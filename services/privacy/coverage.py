@@ -180,6 +180,34 @@ COVERAGE: dict[str, dict[str, Rule]] = {
     "scheduled_runs": {"last_error": R(None, NOT_PERSONAL, "an exception's class name, never its message")},
     "check_in_reminders": {"user_id": R("check_in_reminders", DELETE), "cadence": R("check_in_reminders", WITH_ROW),
                            "instruments": R("check_in_reminders", WITH_ROW)},
+    # Self-management courses (issue 17, docs/courses.md): a place is given back before its row goes
+    # (erasure.py calls services.courses.enrolment.forget_person), so the waitlist moves on.
+    "tutor_applications": {
+        "user_id": R("tutor_applications", DELETE), "training": R("tutor_applications", WITH_ROW),
+        "status": R("tutor_applications", WITH_ROW), "note": R("tutor_applications", KEEP, STAFF_TEXT),
+        "decided_by": R(None, NULL, "the deciding moderator; the audit log keeps the decision"),
+    },
+    "tutor_accreditations": {"user_id": R("tutor_accreditation", DELETE)},
+    "courses": {
+        "title": R(None, NOT_PERSONAL, "a programme's course: its title belongs to the programme"),
+        "description": R(None, NOT_PERSONAL, "as title"), "delivery": R(None, NOT_PERSONAL, CODE),
+        "meeting_url": R(None, NOT_PERSONAL, "the programme's meeting room"),
+        "venue": R(None, NOT_PERSONAL, "the programme's venue"), "time_zone": R(None, NOT_PERSONAL, CODE),
+        "condition_ids": R(None, NOT_PERSONAL, "the conditions a course is for, not anyone's"),
+        "created_by": R(None, NULL, "staff bookkeeping; the audit log keeps it"),
+    },
+    "course_tutors": {"user_id": R("courses_tutored", DELETE)},
+    "course_enrolments": {"user_id": R("courses", DELETE), "status": R("courses", WITH_ROW)},
+    "course_attendance": {
+        "user_id": R("course_attendance", DELETE),
+        "marked_by": R(None, NULL, "the tutor who took the register; the audit log keeps it"),
+    },
+    "action_plans": {"user_id": R("action_plans", DELETE), "what": R("action_plans", WITH_ROW),
+                     "how_much": R("action_plans", WITH_ROW), "plan_when": R("action_plans", WITH_ROW),
+                     "outcome": R("action_plans", WITH_ROW)},
+    "calendar_feeds": {"user_id": R("calendar_feed", DELETE),
+                       "salt": R(None, WITH_ROW, "makes the secret feed URL: a credential, never exported"),
+                       "token_hash": R(None, WITH_ROW, "a hash of a secret, never shown")},
 }
 
 

@@ -16,6 +16,7 @@ from models import (
 )
 from models.user import default_settings
 from services import audit, changes, groups, mentorships, passwords, realtime, resources
+from services.courses import enrolment as course_enrolment
 from services.changes import Change
 from services.errors import NotFoundError, ServiceError
 from services.privacy.coverage import DELETE, NULL, user_id_columns
@@ -71,6 +72,7 @@ def _erase(user: User, *, actor_id: str | None, **audit_details: str) -> None:
         return
     user.erased_at = now
     forgotten = [user_id, *_end_mentorships(user_id), *_connection_ids(user_id)]
+    course_enrolment.forget_person(user_id)  # before the circles: a place given back is offered on
     for membership in db.session.scalars(select(GroupMembership).where(GroupMembership.user_id == user_id)):
         groups.remove_membership(membership)
     _tombstone_messages(user_id)

@@ -15,6 +15,7 @@ from models import (
     MentorshipFeedback, Message, Notification, PasswordResetToken, Report, SafetyFlag, SupportRequest, User, db, utcnow,
 )
 from services import organisations, resources
+from services.courses import export as course_export
 from services.errors import NotFoundError
 
 
@@ -143,6 +144,7 @@ def export_user_data(user: User) -> dict:
         ],
         "check_in_reminders": _check_in_reminders(uid),
         "resources_authored": resources.authored_by(uid),
+        **course_export.export_sections(uid),
     }
 
 

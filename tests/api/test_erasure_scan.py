@@ -121,10 +121,32 @@ def build_rich_world(client, people, app) -> tuple:
     ok(client.post(f"{API}/me/referrals", json={"code": code}, headers=person.headers))
     ok(client.post(f"{API}/resources", json={"title": f"My guide {mark}", "body": f"what helped {mark}",
                                              "evidence_level": "lived_experience"}, headers=person.headers))
+    _take_a_course(client, people, app, person, moderator, mark)
     ok(client.post(f"{API}/auth/password-reset", json={"email": person.email}))
     session = ok(client.post(f"{API}/auth/login", json={"email": person.email, "password": person.password}))
     ok(client.post(f"{API}/auth/refresh", headers={"Authorization": f"Bearer {session['refresh_token']}"}))
     return person, mark, {"friend": friend, "conversation": conversation, "mentor": mentor, "mentee": mentee}
+
+
+def _take_a_course(client, people, app, person, moderator, mark) -> None:
+    """Courses: tutors one (accredited as a tutor), takes another, attends, writes a plan, has a calendar."""
+    from tests.course_helpers import create_course, make_tutor, start_sessions
+
+    applied = ok(client.post(f"{API}/tutor-applications", json={"training": f"EPP tutor {mark}"},
+                             headers=person.headers))
+    ok(client.post(f"{API}/moderation/tutor-applications/{applied['id']}/decision", json={"decision": "approve"},
+                   headers=moderator.headers))
+    tutor, other_tutor = make_tutor(client, people, moderator), make_tutor(client, people, moderator)
+    create_course(client, moderator, [person, tutor])
+    taken = create_course(client, moderator, [tutor, other_tutor])
+    ok(client.post(f"{API}/courses/{taken['id']}/enrol", json={}, headers=person.headers))
+    ok(client.post(f"{API}/courses/{taken['id']}/action-plans", headers=person.headers, json={
+        "week": 1, "what": f"walk {mark}", "how_much": "a mile", "when": "mornings", "days_per_week": 3,
+        "confidence": 6, "share_with_tutors": True}))
+    start_sessions(app, taken["id"])
+    ok(client.put(f"{API}/courses/{taken['id']}/sessions/{taken['sessions'][0]['id']}/attendance",
+                  json={"present": [person.id]}, headers=tutor.headers))
+    ok(client.get(f"{API}/me/calendar-url", headers=person.headers))
 
 
 def scan(app, needles: list[str], person_id: str) -> list[tuple[str, str, str]]:

@@ -160,6 +160,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/{feed_token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feed_token: string;
+            };
+            cookie?: never;
+        };
+        /** The secret feed itself (no bearer token: the URL is the secret). */
+        get: operations["readCalendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/check-ins": {
         parameters: {
             query?: never;
@@ -358,6 +377,199 @@ export interface paths {
         put?: never;
         /** Move the caller's read position forward to `seq`. */
         post: operations["markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The courses the caller may join or runs, newest first. */
+        get: operations["listCourses"];
+        put?: never;
+        /** Programme staff: create a course with two accredited tutors and six sessions (local times). */
+        post: operations["createCourse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        /** One course with its sessions; the meeting link only for enrolled people and tutors. */
+        get: operations["getCourse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/accept-offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The holder of an offered place takes it, within 48 hours. */
+        post: operations["acceptCourseOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/action-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        /** The caller's own plans; tutors also see the plans shared with them. */
+        get: operations["listActionPlans"];
+        put?: never;
+        /** A participant's plan for the week; confidence under 7 answers `rework_suggested: true`. */
+        post: operations["createActionPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/action-plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** The writer records how the plan went, or changes whether the tutors see it. */
+        patch: operations["updateActionPlan"];
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a place, or a place on the waitlist when the course is full. */
+        post: operations["enrolOnCourse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        /** Tutors and programme staff: who is enrolled and waiting, with attendance. */
+        get: operations["readCourseRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Tutors and programme staff: move or cancel a session; everyone enrolled is told. */
+        patch: operations["updateCourseSession"];
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/sessions/{session_id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Tutors: who was at a session (replaces the register); completion follows. */
+        put: operations["markAttendance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give up a place (it is offered to the first person waiting) and leave the course circle. */
+        post: operations["withdrawFromCourse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -571,6 +783,40 @@ export interface paths {
         head?: never;
         /** Change profile fields and settings; `settings` merges into what is stored. */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/v1/me/calendar-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's secret iCalendar feed URL, for the phone's calendar. */
+        get: operations["getCalendarUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/calendar-url/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret feed URL; the old one stops working at once. */
+        post: operations["rotateCalendarUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/check-in-reminders": {
@@ -1075,6 +1321,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/moderation/tutor-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Moderators: tutor applications from people in their scope, oldest first. */
+        get: operations["listTutorApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/tutor-applications/{application_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderators: approve (a 12-month tutor accreditation) or reject a tutor application. */
+        post: operations["decideTutorApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/tutors/{tutor_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tutor_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderators: renew a tutor's accreditation for another period. */
+        post: operations["renewTutorAccreditation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1408,6 +1709,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tutor-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accredited mentors: apply to tutor self-management courses. */
+        post: operations["applyToTutor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}": {
         parameters: {
             query?: never;
@@ -1470,6 +1788,46 @@ export interface components {
             acknowledged_at?: string;
             acknowledged_by?: string;
         };
+        ActionPlan: {
+            confidence?: number;
+            course_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            days_per_week?: number;
+            how_much?: string;
+            id?: string;
+            outcome?: string | null;
+            /** @description Confidence under 7: suggest reworking the plan. */
+            rework_suggested?: boolean;
+            /** @description Only when the text reads as a crisis or concern. */
+            safety?: components["schemas"]["Safety"];
+            share_with_tutors?: boolean;
+            /** Format: date-time */
+            updated_at?: string;
+            user_id?: string;
+            week?: number;
+            what?: string;
+            when?: string;
+        };
+        ActionPlanCreate: {
+            confidence: number;
+            days_per_week: number;
+            how_much: string;
+            /** @default false */
+            share_with_tutors: boolean;
+            week: number;
+            what: string;
+            when: string;
+        };
+        ActionPlanList: {
+            items?: components["schemas"]["ActionPlan"][];
+            next_cursor?: string | null;
+        };
+        ActionPlanUpdate: {
+            /** @enum {string} */
+            outcome?: "done" | "partly" | "not_done";
+            share_with_tutors?: boolean;
+        };
         AlertResponse: {
             /** Format: date-time */
             generated_at?: string;
@@ -1477,6 +1835,10 @@ export interface components {
             period?: string;
             periods?: components["schemas"]["PeriodResponse"][];
             scope?: components["schemas"]["Scope"];
+        };
+        Attendance: {
+            present: string[];
+            readonly session_id?: string;
         };
         AuditEntry: {
             action?: string;
@@ -1526,6 +1888,10 @@ export interface components {
             items?: components["schemas"]["Block"][];
             next_cursor?: string | null;
         };
+        CalendarUrl: {
+            /** @description Secret: anyone with it reads your session times. Rotate to revoke. */
+            url?: string;
+        };
         Cell: {
             /** @enum {string|null} */
             direction?: "improved" | "worsened" | "unchanged" | null;
@@ -1538,6 +1904,13 @@ export interface components {
             /** @description People in this cell, with noise (never under min_cell_size); null when suppressed. */
             n?: number | null;
             suppressed?: boolean;
+        };
+        Certificate: {
+            /** Format: date-time */
+            completed_at?: string;
+            course_title?: string;
+            sessions?: number;
+            sessions_attended?: number;
         };
         CheckIn: {
             answers?: number[];
@@ -1666,6 +2039,65 @@ export interface components {
         ConversationUpdate: {
             muted: boolean;
         };
+        Course: {
+            capacity?: number;
+            certificate?: (Record<string, never> | null) | components["schemas"]["Certificate"];
+            condition_ids?: string[];
+            /** @description The course circle, for its members. */
+            conversation_id?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            delivery?: string;
+            description?: string;
+            id?: string;
+            is_tutor?: boolean;
+            /** @description Enrolled people and tutors only. */
+            meeting_url?: string | null;
+            my_status?: string | null;
+            /** Format: date-time */
+            offer_expires_at?: string | null;
+            organisation_id?: string | null;
+            places_left?: number;
+            /** @description Only when the text reads as a crisis or concern. */
+            safety?: components["schemas"]["Safety"];
+            sessions?: components["schemas"]["CourseSession"][];
+            status?: string;
+            time_zone?: string;
+            title?: string;
+            tutors?: components["schemas"]["PersonName"][];
+            venue?: string | null;
+            waitlist_position?: number | null;
+        };
+        CourseCreate: {
+            /** @default 16 */
+            capacity: number;
+            condition_ids?: string[];
+            /** @enum {string} */
+            delivery: "online" | "venue";
+            description: string;
+            meeting_url?: string | null;
+            organisation_id?: string | null;
+            sessions: components["schemas"]["SessionCreate"][];
+            /** @default Europe/London */
+            time_zone: string;
+            title: string;
+            tutor_ids: string[];
+            venue?: string | null;
+        };
+        CourseList: {
+            items?: components["schemas"]["Course"][];
+            next_cursor?: string | null;
+        };
+        CourseSession: {
+            cancelled?: boolean;
+            id?: string;
+            /** @description The same moment in the course's time zone. */
+            local_starts_at?: string;
+            minutes?: number;
+            number?: number;
+            /** Format: date-time */
+            starts_at?: string;
+        };
         CrisisResource: {
             name?: string;
             phone?: string;
@@ -1692,6 +2124,18 @@ export interface components {
             platform: "ios" | "android" | "web";
             token: string;
         };
+        Enrol: {
+            /** @description Joins the course's programme first, as POST /me/referrals. */
+            referral_code?: string;
+        };
+        Enrolment: {
+            course_id?: string;
+            /** Format: date-time */
+            offer_expires_at?: string | null;
+            /** @description enrolled, waitlisted, offered or withdrawn */
+            status?: string;
+            waitlist_position?: number | null;
+        };
         Erase: {
             password?: string;
         };
@@ -1699,9 +2143,15 @@ export interface components {
             account?: {
                 [key: string]: unknown;
             };
+            action_plans?: {
+                [key: string]: unknown;
+            }[];
             blocks?: {
                 [key: string]: unknown;
             }[];
+            calendar_feed?: {
+                [key: string]: unknown;
+            } | null;
             check_in_reminders?: {
                 [key: string]: unknown;
             } | null;
@@ -1724,6 +2174,15 @@ export interface components {
                 [key: string]: unknown;
             }[];
             conversations?: {
+                [key: string]: unknown;
+            }[];
+            course_attendance?: {
+                [key: string]: unknown;
+            }[];
+            courses?: {
+                [key: string]: unknown;
+            }[];
+            courses_tutored?: {
                 [key: string]: unknown;
             }[];
             devices?: {
@@ -1780,6 +2239,12 @@ export interface components {
                 [key: string]: unknown;
             }[];
             support_requests?: {
+                [key: string]: unknown;
+            }[];
+            tutor_accreditation?: {
+                [key: string]: unknown;
+            } | null;
+            tutor_applications?: {
                 [key: string]: unknown;
             }[];
         };
@@ -2221,6 +2686,10 @@ export interface components {
             /** @description Fewer different people than min_cell: every figure withheld. */
             suppressed?: boolean;
         };
+        PersonName: {
+            display_name?: string;
+            id?: string;
+        };
         PersonRef: {
             display_name?: string;
             id?: string;
@@ -2541,6 +3010,19 @@ export interface components {
             title?: string;
             url?: string | null;
         };
+        Roster: {
+            capacity?: number;
+            course_id?: string;
+            enrolled?: components["schemas"]["RosterPerson"][];
+            waitlist?: components["schemas"]["WaitlistPerson"][];
+        };
+        RosterPerson: {
+            /** @description Session numbers attended. */
+            attended?: number[];
+            completed?: boolean;
+            display_name?: string;
+            user_id?: string;
+        };
         Safety: {
             /** @description A lower-confidence concern: true only when crisis is false. */
             concern?: boolean;
@@ -2577,6 +3059,23 @@ export interface components {
             access_token?: string;
             refresh_token?: string;
             user?: components["schemas"]["Me"];
+        };
+        SessionCreate: {
+            /** @default 150 */
+            minutes: number;
+            /**
+             * Format: date-time
+             * @description Local time in the course's time zone, without an offset (2027-03-28T10:00:00).
+             */
+            starts_at: string;
+        };
+        SessionUpdate: {
+            cancelled?: boolean;
+            /**
+             * Format: date-time
+             * @description Local time in the course's time zone, without an offset (2027-03-28T10:00:00).
+             */
+            starts_at?: string;
         };
         Settings: {
             check_ins?: components["schemas"]["CheckInSettings"];
@@ -2665,6 +3164,32 @@ export interface components {
             access_token?: string;
             refresh_token?: string;
         };
+        TutorAccreditation: {
+            /** Format: date-time */
+            accredited_until?: string;
+            user_id?: string;
+        };
+        TutorApplication: {
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            id?: string;
+            note?: string | null;
+            /** @description Only when the text reads as a crisis or concern. */
+            safety?: components["schemas"]["Safety"];
+            status?: string;
+            training?: string;
+            user_id?: string;
+        };
+        TutorApplicationCreate: {
+            /** @description The tutor training you took, where and when. */
+            training: string;
+        };
+        TutorApplicationPage: {
+            items?: components["schemas"]["TutorApplication"][];
+            next_cursor?: string | null;
+        };
         User: {
             bio?: string | null;
             /** Format: date-time */
@@ -2682,6 +3207,14 @@ export interface components {
             condition_id?: string;
             diagnosed_year?: number | null;
             treatments?: string[];
+        };
+        WaitlistPerson: {
+            display_name?: string;
+            /** Format: date-time */
+            offer_expires_at?: string | null;
+            position?: number;
+            status?: string;
+            user_id?: string;
         };
     };
     responses: {
@@ -3081,6 +3614,36 @@ export interface operations {
             };
             /** @description Too many requests: try again after Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    readCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feed_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar document of the person's course sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description No feed has this token (or it was rotated) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3598,6 +4161,461 @@ export interface operations {
                 content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listCourses: {
+        parameters: {
+            query?: {
+                condition_id?: string;
+                organisation_id?: string;
+                status?: "upcoming" | "running" | "finished";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseList"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    createCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "capacity": 16,
+                 *       "condition_ids": [],
+                 *       "delivery": "online",
+                 *       "description": "Six weekly sessions of two and a half hours: action plans, problem solving, pacing, talking with your care team.",
+                 *       "meeting_url": "https://meet.example.org/northshire-course",
+                 *       "organisation_id": "3f2b8c1e-7a4d-4e5f-9b6a-1c2d3e4f5a6b",
+                 *       "sessions": [
+                 *         {
+                 *           "minutes": 150,
+                 *           "starts_at": "2027-03-09T10:00:00"
+                 *         },
+                 *         {
+                 *           "minutes": 150,
+                 *           "starts_at": "2027-03-16T10:00:00"
+                 *         },
+                 *         {
+                 *           "minutes": 150,
+                 *           "starts_at": "2027-03-23T10:00:00"
+                 *         },
+                 *         {
+                 *           "minutes": 150,
+                 *           "starts_at": "2027-03-30T10:00:00"
+                 *         },
+                 *         {
+                 *           "starts_at": "2027-04-06T10:00:00"
+                 *         },
+                 *         {
+                 *           "starts_at": "2027-04-13T10:00:00"
+                 *         }
+                 *       ],
+                 *       "time_zone": "Europe/London",
+                 *       "title": "Living well with a long-term condition",
+                 *       "tutor_ids": [
+                 *         "3f2b8c1e-7a4d-4e5f-9b6a-1c2d3e4f5a6b",
+                 *         "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CourseCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            /** @description Not staff of the programme */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    acceptCourseOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrolment"];
+                };
+            };
+            /** @description No open offer (it lapsed, or there never was one) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listActionPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionPlanList"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    createActionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "confidence": 8,
+                 *       "days_per_week": 3,
+                 *       "how_much": "Twice round the pond",
+                 *       "share_with_tutors": false,
+                 *       "week": 1,
+                 *       "what": "Walk to the park",
+                 *       "when": "After lunch"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ActionPlanCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionPlan"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    updateActionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "partly"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ActionPlanUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionPlan"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    enrolOnCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "referral_code": "KQ7M-3XPD-9T"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Enrol"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrolment"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    readCourseRoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Roster"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    updateCourseSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "starts_at": "2027-03-24T14:00:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SessionUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseSession"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    markAttendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "present": [
+                 *         "3f2b8c1e-7a4d-4e5f-9b6a-1c2d3e4f5a6b",
+                 *         "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["Attendance"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attendance"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    withdrawFromCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enrolment"];
+                };
+            };
             /** @description Too many requests: try again after Retry-After seconds */
             429: {
                 headers: {
@@ -4131,6 +5149,55 @@ export interface operations {
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getCalendarUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarUrl"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    rotateCalendarUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarUrl"];
+                };
+            };
             /** @description Too many requests: try again after Retry-After seconds */
             429: {
                 headers: {
@@ -5259,6 +6326,103 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
+    listTutorApplications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "approved" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorApplicationPage"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    decideTutorApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "approve",
+                 *       "note": "Observed co-tutoring a course in May."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorApplication"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    renewTutorAccreditation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tutor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorAccreditation"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
     listNotifications: {
         parameters: {
             query?: {
@@ -6032,6 +7196,51 @@ export interface operations {
                 content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    applyToTutor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "training": "Expert Patients Programme tutor training, Leeds, March 2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TutorApplicationCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorApplication"];
+                };
+            };
+            /** @description Not an accredited mentor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
