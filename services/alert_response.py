@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models import MembershipRole, Organisation, OrganisationMember, Report, Severity, User, db, utcnow
 from services import audit, policy
 from services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from services.outcomes import Scope
 
 PERIODS = ("week", "month")
 
@@ -30,13 +31,6 @@ class PeriodResponse:
     acknowledged: int | None = None
     median_minutes: float | None = None
     p90_minutes: float | None = None
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str  # network | moderated_organisations | organisation
-    description: str
-    organisation_ids: list[str]
 
 
 @dataclass(frozen=True)
