@@ -6,12 +6,13 @@ from flask_smorest import Blueprint
 from api.extensions import PUBLIC, per_user_and_ip
 from api.schemas.courses import (
     ActionPlanCreateSchema, ActionPlanListSchema, ActionPlanSchema, ActionPlanUpdateSchema, AttendanceSchema,
-    CalendarUrlSchema, CourseCreateSchema, CourseListSchema, CourseQuerySchema, CourseSchema, EnrolmentSchema,
-    EnrolSchema, RosterSchema, CourseSessionSchema, SessionUpdateSchema, TutorAccreditationSchema,
-    TutorApplicationCreateSchema, TutorApplicationPageSchema, TutorApplicationQuerySchema, TutorApplicationSchema,
+    CalendarUrlSchema, CourseCreateSchema, CourseListSchema, CourseOutcomeQuerySchema, CourseOutcomesSchema,
+    CourseQuerySchema, CourseSchema, CourseSessionSchema, EnrolmentSchema, EnrolSchema, RosterSchema,
+    SessionUpdateSchema, TutorAccreditationSchema, TutorApplicationCreateSchema, TutorApplicationPageSchema,
+    TutorApplicationQuerySchema, TutorApplicationSchema,
 )
 from api.schemas.mentoring import DecisionSchema
-from services.courses import action_plans, attendance, calendar, catalogue, enrolment, tutors
+from services.courses import action_plans, attendance, calendar, catalogue, enrolment, outcomes, tutors
 
 blp = Blueprint("courses", __name__, url_prefix="/api/v1", description="Self-management courses led by expert patients")
 
@@ -174,6 +175,19 @@ def list_action_plans(course_id):
 def update_action_plan(data, course_id, plan_id):
     """The writer records how the plan went, or changes whether the tutors see it."""
     return action_plans.update_plan(current_user, course_id, plan_id, **data)
+
+
+# --- outcomes -----------------------------------------------------------------------------------------
+
+@blp.get("/moderation/courses/outcomes")
+@jwt_required()
+@blp.arguments(CourseOutcomeQuerySchema, location="query")
+@blp.response(200, CourseOutcomesSchema)
+@blp.alt_response(403, description="Not staff")
+@blp.alt_response(404, description="A programme whose courses you do not run (or none with this id)")
+def read_course_outcomes(args):
+    """Programme staff: completion, attendance per session and SEMCD-6 change for completers; small cells withheld."""
+    return outcomes.course_outcomes(current_user, **args)
 
 
 # --- the calendar feed --------------------------------------------------------------------------------

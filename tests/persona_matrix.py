@@ -206,6 +206,8 @@ MATRIX: dict[str, Case] = {
         "week": 2, "what": "a walk", "how_much": "a mile", "when": "mornings", "days_per_week": 3, "confidence": 8}),
     "courses.list_action_plans": Case(hidden(member=200, former=200, **dict.fromkeys(STAFF_IN, 200))),
     "courses.update_action_plan": Case(hidden(), body={"outcome": "done"}),  # the victim's plan: hers alone
+    "courses.read_course_outcomes": Case(staff_only()),
+    "courses.read_course_outcomes#o1": Case(staff_only(scope=STAFF_IN), query="?organisation_id={o1}"),
     # --- the console (cookies, forms with a CSRF token)
     "console.sign_in": Case(public(200), method="GET"),
     "console.sign_out": Case(console(A)),

@@ -23,6 +23,15 @@ class StrictInteger(fields.Integer):
         return value
 
 
+class Score(fields.Number):
+    """A score as computed: a whole number for sums, a decimal for means (SEMCD-6)."""
+
+    num_type = float
+
+    def _format_num(self, value):
+        return value
+
+
 # --- the questionnaires ------------------------------------------------------------------------
 
 class OptionSchema(Schema):
@@ -79,8 +88,10 @@ class InstrumentListSchema(Schema):
 
 class CheckInCreateSchema(Schema):
     instrument = fields.String(required=True, validate=validate.OneOf(INSTRUMENT_KEYS))
-    answers = fields.List(StrictInteger(), required=True, validate=validate.Length(min=1, max=MAX_ANSWERS),
-                          metadata={"description": "One answer value per item, in order."})
+    answers = fields.List(StrictInteger(allow_none=True), required=True,
+                          validate=validate.Length(min=1, max=MAX_ANSWERS),
+                          metadata={"description": "One answer value per item, in order; null for a question "
+                                                   "left out, where the instrument allows it (SEMCD-6: up to two)."})
     offer_support = StrictBool(metadata={"description": "For this check-in only: offer (true) or do not offer "
                                                         "(false) mentors and circles if it screens positive; "
                                                         "without it, the setting check_ins.offer_support decides."})
@@ -103,8 +114,9 @@ class CheckInSafetySchema(Schema):
 class CheckInSchema(Schema):
     id = fields.String()
     instrument = fields.String()
-    answers = fields.List(fields.Integer())
-    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    answers = fields.List(fields.Integer(allow_none=True))
+    scores = fields.Dict(keys=fields.String(), values=Score(),
+                         metadata={"description": "Empty when too many questions were left out to score."})
     interpretation = fields.Dict(keys=fields.String(), values=fields.Nested(BandSchema),
                                  metadata={"description": "The band each measure's score falls in."})
     created_at = UTCDateTime()

@@ -217,3 +217,42 @@ class ActionPlanListSchema(Schema):
 
 class CalendarUrlSchema(Schema):
     url = fields.String(metadata={"description": "Secret: anyone with it reads your session times. Rotate to revoke."})
+
+
+class CourseOutcomeQuerySchema(Schema):
+    organisation_id = Id(metadata={"description": "One programme whose courses you run; default: all in your scope."})
+    period = Line(validate=validate.Length(max=16), metadata={
+        "description": "One calendar quarter that has ended, e.g. 2026-Q3 (courses whose last session ended in "
+                       "it); default: the latest one.", "example": "2026-Q3"})
+
+
+class SessionAttendanceSchema(Schema):
+    session = fields.Integer()
+    attended = fields.Integer(allow_none=True)
+    rate = fields.Float(allow_none=True)
+    suppressed = fields.Boolean()
+
+
+class SelfEfficacySchema(Schema):
+    n = fields.Integer(allow_none=True, metadata={"description": "Completers with a SEMCD-6 before and after."})
+    suppressed = fields.Boolean()
+    mean_first = fields.Float(allow_none=True)
+    mean_latest = fields.Float(allow_none=True)
+    mean_change = fields.Float(allow_none=True)
+    direction = fields.String(allow_none=True)
+
+
+class CourseOutcomesSchema(Schema):
+    generated_at = UTCDateTime()
+    period = fields.String()
+    scope = fields.String()
+    organisation_id = fields.String(allow_none=True)
+    min_cell_size = fields.Integer()
+    completion_sessions = fields.Integer(metadata={"description": "Sessions attended to complete a course."})
+    courses = fields.Integer()
+    participants = fields.Integer(allow_none=True)
+    completers = fields.Integer(allow_none=True)
+    completion_rate = fields.Float(allow_none=True)
+    attendance = fields.List(fields.Nested(SessionAttendanceSchema))
+    self_efficacy = fields.Nested(SelfEfficacySchema)
+    suppressed = fields.List(fields.String(), metadata={"description": "Figures withheld: too few people."})

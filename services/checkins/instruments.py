@@ -73,12 +73,15 @@ class Instrument:
     scoring: str                                   # the rule in words, served to the app
     score: Callable[[list[int]], dict[str, int]]
     threshold: Threshold | None
+    max_missing: int = 0          # items that may be left unanswered (null); beyond it, no score
+    general: bool = True          # offered by check-in reminders by default (SEMCD-6 belongs to courses)
 
     def measure(self, key: str) -> Measure:
         return next(measure for measure in self.measures if measure.key == key)
 
     def interpret(self, scores: dict[str, int]) -> dict[str, Band]:
-        return {measure.key: measure.band(scores[measure.key]) for measure in self.measures}
+        """The band of each measure that has a score (an unscored answer has none)."""
+        return {measure.key: measure.band(scores[measure.key]) for measure in self.measures if measure.key in scores}
 
 
 def _total(answers: list[int]) -> dict[str, int]:
@@ -198,7 +201,53 @@ GAD2 = _two_item_screen(
     "possible anxiety disorder: a positive screen, not a diagnosis",
 )
 
-INSTRUMENTS: dict[str, Instrument] = {i.key: i for i in (ONS4, UCLA3, PHQ2, GAD2)}
+# --- SEMCD-6 -----------------------------------------------------------------------------------
+
+_CONFIDENT = tuple(Option(v, {1: "1 - not at all confident", 10: "10 - totally confident"}.get(v, str(v)))
+                   for v in range(1, 11))
+_KEEP = "How confident do you feel that you can keep {} from interfering with the things you want to do?"
+SEMCD6_MAX_MISSING = 2
+
+
+def _semcd6_mean(answers: list[int | None]) -> dict[str, float]:
+    answered = [a for a in answers if a is not None]
+    if len(answers) - len(answered) > SEMCD6_MAX_MISSING:
+        return {}  # more than two missing: not scored
+    return {"mean": round(sum(answered) / len(answered), 2)}
+
+
+SEMCD6 = Instrument(
+    key="semcd6",
+    name="Self-Efficacy for Managing Chronic Disease (SEMCD-6)",
+    description="Six questions about how confident you feel doing things to manage your condition; offered "
+                "when you join a self-management course and after its last session.",
+    attribution="Lorig, Sobel, Ritter, Laurent and Hobbs (2001), Effect of a self-management program on "
+                "patients with chronic disease, Effective Clinical Practice 4(6):256-262. Self-Management "
+                "Resource Center (formerly Stanford Patient Education Research Center); free to use.",
+    instructions="We would like to know how confident you are in doing certain activities. For each of the "
+                 "following questions, please choose the number that corresponds to your confidence that you "
+                 "can do the tasks regularly at the present time. Leave out any question you cannot answer.",
+    items=(
+        Item(_KEEP.format("the fatigue caused by your disease"), _CONFIDENT),
+        Item(_KEEP.format("the physical discomfort or pain of your disease"), _CONFIDENT),
+        Item(_KEEP.format("the emotional distress caused by your disease"), _CONFIDENT),
+        Item(_KEEP.format("any other symptoms or health problems you have"), _CONFIDENT),
+        Item("How confident do you feel that you can do the different tasks and activities needed to manage your "
+             "health condition so as to reduce your need to see a doctor?", _CONFIDENT),
+        Item("How confident do you feel that you can do things other than just taking medication to reduce how "
+             "much your illness affects your everyday life?", _CONFIDENT),
+    ),
+    measures=(Measure("mean", "Self-efficacy", 1, 10, True, (Band(1, 10, "scored", "Self-efficacy score"),)),),
+    scoring="The mean of the answered items (1 not at all confident to 10 totally confident), to two decimals; "
+            "higher means more confident. Up to two items may be left out (null); with more than two missing "
+            "the answers are kept but not scored. There are no published cut-offs.",
+    score=_semcd6_mean,
+    threshold=None,
+    max_missing=SEMCD6_MAX_MISSING,
+    general=False,
+)
+
+INSTRUMENTS: dict[str, Instrument] = {i.key: i for i in (ONS4, UCLA3, PHQ2, GAD2, SEMCD6)}
 
 
 def answer_errors(instrument_key: str, answers: list) -> dict[str, list[str]]:
@@ -214,6 +263,8 @@ def answer_errors(instrument_key: str, answers: list) -> dict[str, list[str]]:
                             f"send exactly {len(instrument.items)} answers, in order."]}
     errors = {}
     for index, (answer, item) in enumerate(zip(answers, instrument.items)):
+        if answer is None and instrument.max_missing:
+            continue  # a question left out: the score says whether enough were answered
         if isinstance(answer, bool) or not isinstance(answer, int) or answer not in item.values:
             allowed = ", ".join(str(v) for v in sorted(item.values))
             errors[f"answers.{index}"] = [f"Not one of this question's answers ({allowed})."]

@@ -42,7 +42,8 @@ def set_reminders(person: User, *, cadence: str, instruments: list[str] | None =
             db.session.delete(row)
         db.session.commit()
         return ReminderSettings()
-    chosen = list(dict.fromkeys(instruments)) if instruments else list(INSTRUMENTS)
+    chosen = (list(dict.fromkeys(instruments)) if instruments
+              else [key for key, instrument in INSTRUMENTS.items() if instrument.general])
     if row is None:
         row = CheckInReminder(user_id=person.id)
         db.session.add(row)

@@ -33,6 +33,9 @@ def mark_attendance(tutor: User, course_id: str, session_id: str, *, present: li
     strangers = [user_id for user_id in present if user_id not in enrolled]
     if strangers:
         raise InvalidInputError("present", "Only people enrolled on this course can be marked present.")
+    had_register = db.session.scalar(select(func.count()).select_from(CourseAttendance)
+                                     .where(CourseAttendance.session_id == session.id)) > 0
+    first_register_of_last_session = not had_register and session.number == _last_number(course.id)
     db.session.execute(delete(CourseAttendance).where(CourseAttendance.session_id == session.id,
                                                       CourseAttendance.user_id.notin_(present)))
     already = set(db.session.scalars(select(CourseAttendance.user_id).where(CourseAttendance.session_id == session.id)))
@@ -40,6 +43,10 @@ def mark_attendance(tutor: User, course_id: str, session_id: str, *, present: li
                         for user_id in present if user_id not in already])
     db.session.flush()
     _update_completion(course.id)
+    if first_register_of_last_session:  # the course is over: the SEMCD-6 again, as the after measure
+        for user_id in sorted(enrolled):
+            notifications.notify(db.session.get(User, user_id), "check_in_offered",
+                                 {"instrument": "semcd6", "course_id": course.id})
     audit.record(tutor.id, "course.attendance_marked", target_type="course", target_id=course.id)
     db.session.commit()
     return {"session_id": session.id, "present": sorted(present)}
@@ -59,6 +66,10 @@ def attendance_by_person(course_id: str) -> dict[str, list[int]]:
             CourseSession.course_id == course_id).order_by(CourseSession.number)):
         found.setdefault(user_id, []).append(number)
     return found
+
+
+def _last_number(course_id: str) -> int:
+    return db.session.scalar(select(func.max(CourseSession.number)).where(CourseSession.course_id == course_id))
 
 
 def required_sessions() -> int:

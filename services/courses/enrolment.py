@@ -53,7 +53,7 @@ def enrol(person: User, course_id: str, *, referral_code: str | None = None) -> 
     enrolment.offer_expires_at, enrolment.updated_at = None, utcnow()
     if _take_place(course.id):
         enrolment.status, enrolment.waitlist_number = EnrolmentStatus.ENROLLED, None
-        groups.add_member(db.session.get(Group, course.group_id), person.id)
+        _welcome(person, course)
     else:
         enrolment.status, enrolment.waitlist_number = EnrolmentStatus.WAITLISTED, _next_waitlist_number(course.id)
     db.session.flush()
@@ -97,7 +97,7 @@ def accept_offer(person: User, course_id: str) -> EnrolmentView:
         .execution_options(synchronize_session=False)).rowcount == 1
     if not taken:
         raise ConflictError("You have no open offer of a place on this course (an offer lasts 48 hours).")
-    groups.add_member(db.session.get(Group, course.group_id), person.id)
+    _welcome(person, course)
     db.session.commit()
     db.session.refresh(enrolment)
     return view_of(enrolment)
@@ -195,6 +195,12 @@ def _next_waitlist_number(course_id: str) -> int:
     db.session.execute(update(Course).where(Course.id == course_id).values(waitlist_seq=Course.waitlist_seq + 1)
                        .execution_options(synchronize_session=False))
     return db.session.scalar(select(Course.waitlist_seq).where(Course.id == course_id))
+
+
+def _welcome(person: User, course: Course) -> None:
+    """A place taken: into the course circle, and the SEMCD-6 offered as the before measure."""
+    groups.add_member(db.session.get(Group, course.group_id), person.id)
+    notifications.notify(person, "check_in_offered", {"instrument": "semcd6", "course_id": course.id})
 
 
 def _leave_circle(course: Course, user_id: str) -> None:

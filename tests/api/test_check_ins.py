@@ -40,7 +40,7 @@ def saved_check_ins(app) -> int:
 def test_the_four_instruments_are_served_with_items_options_bands_and_sources(client, people):
     items = client.get(f"{API}/check-ins/instruments", headers=people.make().headers).json["items"]
     by_key = {i["key"]: i for i in items}
-    assert set(by_key) == {"ons4", "ucla3", "phq2", "gad2"}
+    assert set(by_key) == {"ons4", "ucla3", "phq2", "gad2", "semcd6"}
     phq2 = by_key["phq2"]
     assert [item["text"] for item in phq2["items"]] == ["Little interest or pleasure in doing things",
                                                         "Feeling down, depressed, or hopeless"]

@@ -43,7 +43,28 @@ def test_only_ons4_anxiety_and_the_totals_are_lower_is_better():
     directions = {(key, m.key): m.higher_is_better for key, i in INSTRUMENTS.items() for m in i.measures}
     assert directions == {("ons4", "life_satisfaction"): True, ("ons4", "worthwhile"): True,
                           ("ons4", "happiness"): True, ("ons4", "anxiety"): False,
-                          ("ucla3", "total"): False, ("phq2", "total"): False, ("gad2", "total"): False}
+                          ("ucla3", "total"): False, ("phq2", "total"): False, ("gad2", "total"): False,
+                          ("semcd6", "mean"): True}
+
+
+# --- SEMCD-6: the mean of the answered items, unscored with more than two missing -------------------
+
+def test_semcd6_scores_the_mean_of_six_items():
+    assert score("semcd6", [1, 2, 3, 4, 5, 6]) == {"mean": 3.5}
+    assert score("semcd6", [10] * 6) == {"mean": 10}
+
+
+def test_semcd6_scores_with_up_to_two_items_missing_and_not_with_three():
+    assert answer_errors("semcd6", [7, None, 8, None, 9, 6]) == {}
+    assert score("semcd6", [7, None, 8, None, 9, 6]) == {"mean": 7.5}
+    assert answer_errors("semcd6", [7, None, None, None, 9, 6]) == {}
+    assert score("semcd6", [7, None, None, None, 9, 6]) == {}
+
+
+@pytest.mark.parametrize("bad", [0, 11, True, 5.5, "5"])
+def test_semcd6_answers_are_whole_numbers_from_1_to_10(bad):
+    assert set(answer_errors("semcd6", [bad, 5, 5, 5, 5, 5])) == {"answers.0"}
+    assert set(answer_errors("semcd6", [5, 5, 5, 5, 5])) == {"answers"}
 
 
 # --- bands at every boundary --------------------------------------------------------------------

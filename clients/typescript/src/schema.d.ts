@@ -1090,6 +1090,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/moderation/courses/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Programme staff: completion, attendance per session and SEMCD-6 change for completers; small cells withheld. */
+        get: operations["readCourseOutcomes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/moderation/mentor-applications": {
         parameters: {
             query?: never;
@@ -1913,7 +1930,7 @@ export interface components {
             sessions_attended?: number;
         };
         CheckIn: {
-            answers?: number[];
+            answers?: (number | null)[];
             /** Format: date-time */
             created_at?: string;
             id?: string;
@@ -1924,6 +1941,7 @@ export interface components {
             };
             /** @description Only when answering a PHQ-2 or GAD-2 at or over its threshold. */
             safety?: components["schemas"]["CheckInSafety"];
+            /** @description Empty when too many questions were left out to score. */
             scores?: {
                 [key: string]: number;
             };
@@ -1931,10 +1949,10 @@ export interface components {
             support_offer?: components["schemas"]["SupportOffer"];
         };
         CheckInCreate: {
-            /** @description One answer value per item, in order. */
-            answers: number[];
+            /** @description One answer value per item, in order; null for a question left out, where the instrument allows it (SEMCD-6: up to two). */
+            answers: (number | null)[];
             /** @enum {string} */
-            instrument: "ons4" | "ucla3" | "phq2" | "gad2";
+            instrument: "ons4" | "ucla3" | "phq2" | "gad2" | "semcd6";
             /** @description For this check-in only: offer (true) or do not offer (false) mentors and circles if it screens positive; without it, the setting check_ins.offer_support decides. */
             offer_support?: boolean;
         };
@@ -2087,6 +2105,24 @@ export interface components {
         CourseList: {
             items?: components["schemas"]["Course"][];
             next_cursor?: string | null;
+        };
+        CourseOutcomes: {
+            attendance?: components["schemas"]["SessionAttendance"][];
+            completers?: number | null;
+            completion_rate?: number | null;
+            /** @description Sessions attended to complete a course. */
+            completion_sessions?: number;
+            courses?: number;
+            /** Format: date-time */
+            generated_at?: string;
+            min_cell_size?: number;
+            organisation_id?: string | null;
+            participants?: number | null;
+            period?: string;
+            scope?: string;
+            self_efficacy?: components["schemas"]["SelfEfficacy"];
+            /** @description Figures withheld: too few people. */
+            suppressed?: string[];
         };
         CourseSession: {
             cancelled?: boolean;
@@ -2255,6 +2291,8 @@ export interface components {
             id?: string;
             mentorship_id?: string;
             rating?: number;
+            /** @description Only when a comment just given reads as a crisis or concern. */
+            safety?: components["schemas"]["Safety"];
         };
         FeedbackCreate: {
             comment?: string | null;
@@ -2824,7 +2862,7 @@ export interface components {
             /** @enum {string} */
             cadence: "off" | "weekly" | "fortnightly" | "monthly";
             /** @description Which check-ins to be reminded of; default all. */
-            instruments?: ("ons4" | "ucla3" | "phq2" | "gad2")[];
+            instruments?: ("ons4" | "ucla3" | "phq2" | "gad2" | "semcd6")[];
         };
         Report: {
             /** Format: date-time */
@@ -3039,6 +3077,15 @@ export interface components {
             kind?: "network" | "moderated_organisations" | "organisation";
             organisation_ids?: string[];
         };
+        SelfEfficacy: {
+            direction?: string | null;
+            mean_change?: number | null;
+            mean_first?: number | null;
+            mean_latest?: number | null;
+            /** @description Completers with a SEMCD-6 before and after. */
+            n?: number | null;
+            suppressed?: boolean;
+        };
         SentMessage: {
             body?: string | null;
             client_msg_id?: string;
@@ -3059,6 +3106,12 @@ export interface components {
             access_token?: string;
             refresh_token?: string;
             user?: components["schemas"]["Me"];
+        };
+        SessionAttendance: {
+            attended?: number | null;
+            rate?: number | null;
+            session?: number;
+            suppressed?: boolean;
         };
         SessionCreate: {
             /** @default 150 */
@@ -3657,7 +3710,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                instrument?: "ons4" | "ucla3" | "phq2" | "gad2";
+                instrument?: "ons4" | "ucla3" | "phq2" | "gad2" | "semcd6";
             };
             header?: never;
             path?: never;
@@ -5848,6 +5901,47 @@ export interface operations {
                     "application/json": components["schemas"]["FlagCountList"];
                 };
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    readCourseOutcomes: {
+        parameters: {
+            query?: {
+                /** @description One programme whose courses you run; default: all in your scope. */
+                organisation_id?: string;
+                /** @description One calendar quarter that has ended, e.g. 2026-Q3 (courses whose last session ended in it); default: the latest one. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseOutcomes"];
+                };
+            };
+            /** @description Not staff */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A programme whose courses you do not run (or none with this id) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
