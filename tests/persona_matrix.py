@@ -220,6 +220,8 @@ MATRIX: dict[str, Case] = {
     "console.decide_application": Case(console(A, scope=STAFF_IN), form={"decision": "reject"}),
     "console.renew": Case(console(A, scope=STAFF_IN), form={}),
     "console.outcomes_page": Case(console()), "console.outcomes_csv": Case(console()),
+    "console.courses": Case(console()), "console.course_outcomes": Case(console()),
+    "console.course": Case(console(scope=STAFF_IN)),
     "console.dead_letters": Case(console(scope=NETWORK_STAFF, outside=403)),
     "console.report_queue": Case(console()), "console.report_detail": Case(console(scope=STAFF_IN)),
     "console.resolve_report": Case(console(A, scope=STAFF_IN), form={"action": "dismiss"}),

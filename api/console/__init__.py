@@ -58,6 +58,7 @@ NAV = [("console.dashboard", "Dashboard", False), ("console.report_queue", "Repo
        ("console.mentor_applications", "Mentor applications", False),
        ("console.accreditation", "Accreditation", False), ("console.circles", "Circles", False),
        ("console.resources_list", "Resources", False), ("console.outcomes_page", "Outcomes", False),
+       ("console.courses", "Courses", False),
        ("console.audit_log", "Audit log", True)]
 
 
@@ -125,5 +126,5 @@ def form_errors(error: ValidationError) -> str:
 
 
 from api.console import (  # noqa: E402,F401 - the routes
-    audit_log, auth_views, circles, dashboard, mentors, outcomes, reports, resources,
+    audit_log, auth_views, circles, courses, dashboard, mentors, outcomes, reports, resources,
 )
