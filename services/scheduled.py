@@ -16,6 +16,7 @@ from services.changes import Change
 from services.checkins.reminders import next_due
 from services.courses import enrolment as course_enrolment
 from services.courses import reminders as course_reminders
+from services.courses import tutors as course_tutors
 from services.matching import find_matches
 
 
@@ -47,6 +48,7 @@ def _jobs():
         ("accreditation_notices_sent", warn_expiring_accreditations),
         ("check_in_reminders_sent", remind_check_ins),
         ("crisis_alert_escalations", escalate_crisis_alerts),
+        ("tutor_accreditation_notices_sent", warn_expiring_tutor_accreditations),
         ("course_offers_lapsed", expire_course_offers),
         ("course_reminders_sent", remind_course_sessions),
         ("retention", retention.prune),  # storage limitation: docs/privacy.md, "Retention"
@@ -133,6 +135,11 @@ def remind_check_ins(now: datetime) -> int:
 def escalate_crisis_alerts(now: datetime) -> int:
     """A crisis alert nobody acknowledged escalates one step each CRISIS_ESCALATE_MINUTES (services/alerts.py)."""
     return alerts.escalate_unacknowledged(now, claim=_claim)
+
+
+def warn_expiring_tutor_accreditations(now: datetime) -> int:
+    """Tell course tutors a month before their tutor accreditation ends."""
+    return course_tutors.warn_expiring(now, claim=_claim)
 
 
 def expire_course_offers(now: datetime) -> int:

@@ -68,3 +68,17 @@ def test_people_who_are_not_staff_cannot_decide_or_renew(client, people):
     tutor = make_tutor(client, people, moderator)
     assert_problem(client.post(f"{API}/moderation/tutors/{tutor.id}/renew", headers=tutor.headers), 403)
     assert_problem(client.get(f"{API}/moderation/tutor-applications", headers=tutor.headers), 403)
+
+
+def test_a_tutor_is_told_once_a_month_before_the_accreditation_ends(app, client, people):
+    from services import scheduled
+    from tests.mentoring_helpers import inbox
+
+    moderator = people.make(roles=("moderator",))
+    tutor = make_tutor(client, people, moderator)
+    with app.app_context():
+        ends = db.session.get(TutorAccreditation, tutor.id).accredited_until
+        assert scheduled.warn_expiring_tutor_accreditations(ends - timedelta(days=40)) == 0
+        assert scheduled.warn_expiring_tutor_accreditations(ends - timedelta(days=20)) == 1
+        assert scheduled.warn_expiring_tutor_accreditations(ends - timedelta(days=19)) == 0
+    assert inbox(client, tutor, "tutor_accreditation_expiring")

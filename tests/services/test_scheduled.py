@@ -185,12 +185,14 @@ def test_running_twice_changes_nothing_the_second_time(app, client, people, ment
     now = later(days=40)
     assert run(app, now) == {"mentorship_requests_expired": 2, "mentor_reminders_sent": 0,
                              "accreditation_notices_sent": 1, "check_in_reminders_sent": 0,
-                             "crisis_alert_escalations": 0, "course_offers_lapsed": 0,
+                             "crisis_alert_escalations": 0, "tutor_accreditation_notices_sent": 0,
+                             "course_offers_lapsed": 0,
                              "course_reminders_sent": 0}
     notices = [len(inbox(client, p, None)) for p in (mentee, mentor)]
     assert run(app, now) == {"mentorship_requests_expired": 0, "mentor_reminders_sent": 0,
                              "accreditation_notices_sent": 0, "check_in_reminders_sent": 0,
-                             "crisis_alert_escalations": 0, "course_offers_lapsed": 0,
+                             "crisis_alert_escalations": 0, "tutor_accreditation_notices_sent": 0,
+                             "course_offers_lapsed": 0,
                              "course_reminders_sent": 0}
     assert [len(inbox(client, p, None)) for p in (mentee, mentor)] == notices
 
@@ -204,6 +206,7 @@ def test_the_command_runs_every_job(app, client, mentee, mentor):
     assert [line for line in result.output.splitlines() if not line.startswith("retention_")] == [
                                           "mentorship_requests_expired: 1", "mentor_reminders_sent: 0",
                                           "accreditation_notices_sent: 0", "check_in_reminders_sent: 0",
-                                          "crisis_alert_escalations: 0", "course_offers_lapsed: 0",
+                                          "crisis_alert_escalations: 0", "tutor_accreditation_notices_sent: 0",
+                                          "course_offers_lapsed: 0",
                                           "course_reminders_sent: 0"]
     assert status_of(client, mentee, mentorship_id) == "expired"
