@@ -6,6 +6,7 @@ path arguments point into is tests/persona_world.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from tests.persona_world import IN_SCOPE_STAFF, NETWORK_STAFF, PEOPLE, PERSONAS, SIGNED_OUT, STAFF
 
@@ -66,7 +67,7 @@ STAFF_IN = IN_SCOPE_STAFF
 # A valid course for O1 with its two tutors: only staff who do not run O1's courses are sent it.
 COURSE_BODY = {"title": "Living well", "description": "Six weeks.", "organisation_id": "{o1}",
                "tutor_ids": ["{host}", "{cotutor}"], "delivery": "venue", "venue": "Room 2",
-               "sessions": [{"starts_at": f"2099-0{month}-01T10:00:00"} for month in range(1, 7)]}
+               "sessions": [{"starts_at": f"{date.today().year + 1}-0{month}-01T10:00:00"} for month in range(1, 7)]}
 
 MATRIX: dict[str, Case] = {
     # --- health, docs, catalogue

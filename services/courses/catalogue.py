@@ -26,6 +26,7 @@ from services.free_text import screen_fields, with_safety
 SESSIONS = 6
 ONLINE, VENUE = "online", "venue"
 UPCOMING, RUNNING, FINISHED = "upcoming", "running", "finished"
+PLANNING_HORIZON = timedelta(days=2 * 366)
 
 
 @dataclass
@@ -180,8 +181,8 @@ def create_course(creator: User, *, title: str, description: str, tutor_ids: lis
         raise InvalidInputError("condition_ids", f"Unknown condition: {sorted(unknown)[0]}.")
     _check_tutors(creator, tutor_ids, organisation_id)
     starts = [to_utc(s["starts_at"], zone, f"sessions.{i}.starts_at") for i, s in enumerate(sessions)]
-    if starts != sorted(starts) or len(set(starts)) != len(starts) or starts[0] <= utcnow():
-        raise InvalidInputError("sessions", "Sessions must be in the future, in order, one at a time.")
+    if starts != sorted(starts) or len(set(starts)) != len(starts):
+        raise InvalidInputError("sessions", "Sessions must be in order, one at a time.")
     circle = groups.open_hosted_circle(name=title, created_by=creator.id, host_ids=tutor_ids,
                                        max_members=capacity + len(tutor_ids))
     course = Course(id=new_id(), title=title, description=description, organisation_id=organisation_id,
@@ -214,8 +215,6 @@ def update_session(actor: User, course_id: str, session_id: str, *, starts_at: d
     zone = ZoneInfo(course.time_zone)
     if starts_at is not None:
         moved = to_utc(starts_at, zone, "starts_at")
-        if moved <= utcnow():
-            raise InvalidInputError("starts_at", "A session can only be moved to a time in the future.")
         if moved != session.starts_at:
             # Reminders follow the new time: each is sent once for the time people were last told.
             session.starts_at, session.day_reminder_sent_at, session.hour_reminder_sent_at = moved, None, None
@@ -242,14 +241,21 @@ def people_to_tell(course: Course, *, besides: str | None = None) -> list[User]:
 
 
 def to_utc(local: datetime, zone: ZoneInfo, field_name: str) -> datetime:
-    """A wall-clock time in `zone` (no offset) as UTC; a time the clocks skip is refused."""
+    """A future wall-clock time in `zone` (no offset, within PLANNING_HORIZON) as UTC; a time the
+    clocks skip is refused."""
     if local.tzinfo is not None:
         raise InvalidInputError(field_name, "Give the local time without an offset; the course's time zone applies.")
+    now = utcnow()
+    if not now.replace(tzinfo=None) - timedelta(days=1) < local < now.replace(tzinfo=None) + PLANNING_HORIZON:
+        raise InvalidInputError(field_name, "Sessions are planned in the future, at most two years ahead.")
     first = local.replace(tzinfo=zone, fold=0)
     there_and_back = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
     if there_and_back != local:
         raise InvalidInputError(field_name, "That time does not exist locally (the clocks go forward).")
-    return first.astimezone(timezone.utc)
+    moment = first.astimezone(timezone.utc)
+    if moment <= now:
+        raise InvalidInputError(field_name, "Sessions are planned in the future.")
+    return moment
 
 
 def _zone(name: str) -> ZoneInfo:
