@@ -58,7 +58,7 @@ NAV = [("console.dashboard", "Dashboard", False), ("console.report_queue", "Repo
        ("console.mentor_applications", "Mentor applications", False),
        ("console.accreditation", "Accreditation", False), ("console.circles", "Circles", False),
        ("console.resources_list", "Resources", False), ("console.outcomes_page", "Outcomes", False),
-       ("console.courses", "Courses", False),
+       ("console.tutor_applications", "Tutor applications", False), ("console.courses", "Courses", False),
        ("console.audit_log", "Audit log", True)]
 
 

@@ -32,7 +32,8 @@ def course(client, people, moderator):
     return course | {"tutors": tutors}
 
 
-@pytest.mark.parametrize("path", ["/console/courses", "/console/courses/outcomes"])
+@pytest.mark.parametrize("path", ["/console/courses", "/console/courses/outcomes", "/console/tutors",
+                                  "/console/tutors?status=approved"])
 def test_the_course_pages_render_accessibly(console, course, path):
     response = console.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -75,3 +76,22 @@ def test_a_moderator_of_another_organisation_gets_a_404_page(client, people, cou
     sign_in(other_console, other)
     assert other_console.get(f"/console/courses/{course['id']}").status_code == 404
     assert "Living well in Northshire" not in other_console.get("/console/courses").get_data(as_text=True)
+
+
+def test_approving_a_tutor_through_the_form_lets_them_lead_a_course(client, console, people, moderator):
+    from tests.console.helpers import post_form
+    from tests.course_helpers import TRAINING, course_body
+    from tests.mentoring_helpers import make_mentor
+
+    mentor = make_mentor(client, people, moderator=moderator, display_name="Nia Newtutor")
+    application = client.post(f"{API}/tutor-applications", json={"training": TRAINING}, headers=mentor.headers).json
+    page = console.get("/console/tutors").get_data(as_text=True)
+    assert "Nia Newtutor" in page and TRAINING in page
+    decided = post_form(console, f"/console/tutors/applications/{application['id']}/decision",
+                        {"decision": "approve", "note": "Observed co-tutoring."}, page="/console/tutors")
+    assert decided.status_code == 303
+    again = post_form(console, f"/console/tutors/applications/{application['id']}/decision",
+                      {"decision": "reject"}, page="/console/tutors")
+    assert again.status_code == 409
+    other = make_tutor(client, people, moderator)
+    assert client.post(f"{API}/courses", json=course_body([mentor, other]), headers=moderator.headers).status_code == 201
