@@ -230,11 +230,11 @@ def update_session(actor: User, course_id: str, session_id: str, *, starts_at: d
                        session.starts_at.astimezone(zone).isoformat(), session.minutes, session.cancelled_at is not None)
 
 
-def people_to_tell(course: Course, *, besides: str | None = None) -> list[User]:
-    """Everyone enrolled (or holding an offer) and the tutors."""
-    enrolled = select(CourseEnrolment.user_id).where(
-        CourseEnrolment.course_id == course.id,
-        CourseEnrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED]))
+def people_to_tell(course: Course, *, besides: str | None = None, offers: bool = True) -> list[User]:
+    """Everyone enrolled (and, unless `offers` is False, holding an offer) and the tutors."""
+    statuses = [EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED] if offers else [EnrolmentStatus.ENROLLED]
+    enrolled = select(CourseEnrolment.user_id).where(CourseEnrolment.course_id == course.id,
+                                                     CourseEnrolment.status.in_(statuses))
     tutors = select(CourseTutor.user_id).where(CourseTutor.course_id == course.id)
     return list(db.session.scalars(select(User).where(User.id.in_(enrolled.union(tutors)), User.id != besides)
                                    .order_by(User.id)))

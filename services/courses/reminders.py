@@ -42,7 +42,7 @@ def _remind(session: CourseSession, kind: str, now: datetime) -> None:
     group = db.session.get(Group, course.group_id)
     muted = set(db.session.scalars(select(ConversationMember.user_id).where(
         ConversationMember.conversation_id == group.conversation_id, ConversationMember.muted.is_(True))))
-    for person in people_to_tell(course):
+    for person in people_to_tell(course, offers=False):  # an offer not yet taken is no place
         notifications.notify(person, "course_session_reminder",
                              {"course_id": course.id, "session_id": session.id, "when": kind},
                              push=person.id not in muted, now=now)
