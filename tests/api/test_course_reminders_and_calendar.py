@@ -141,3 +141,13 @@ def test_withdrawing_takes_the_sessions_out_of_the_feed(client, people, course):
 def test_a_made_up_feed_token_is_404(client):
     assert_problem(client.get(f"{API}/calendar/{'0' * 64}.ics"), 404)
     assert_problem(client.get(f"{API}/calendar/..%2F..%2Fetc.ics"), 404)
+
+
+def test_someone_holding_an_offer_is_not_reminded_until_they_take_the_place(app, client, people, moderator, tutors):
+    course = create_course(client, moderator, tutors, capacity=2, sessions=weekly(datetime(YEAR, 1, 12, 10, 0)))
+    leaving, staying, waiting = people.make(), people.make(), people.make()
+    for person in (leaving, staying, waiting):
+        enrol(client, person, course["id"])
+    client.post(f"{API}/courses/{course['id']}/withdraw", headers=leaving.headers)
+    run(app, first_start(course) - timedelta(hours=23))
+    assert reminders(app, staying.id) == [("day", False)] and reminders(app, waiting.id) == []
