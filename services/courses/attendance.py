@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from models import CourseAttendance, CourseEnrolment, CourseSession, EnrolmentStatus, User, db, utcnow
+from models import AuditEntry, CourseAttendance, CourseEnrolment, CourseSession, EnrolmentStatus, User, db, utcnow
 from services import audit, notifications, policy
 from services.courses.catalogue import access_course
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+
+REGISTER_TAKEN = "course.attendance_marked"
 
 
 def mark_attendance(tutor: User, course_id: str, session_id: str, *, present: list[str]) -> dict:
@@ -33,8 +35,10 @@ def mark_attendance(tutor: User, course_id: str, session_id: str, *, present: li
     strangers = [user_id for user_id in present if user_id not in enrolled]
     if strangers:
         raise InvalidInputError("present", "Only people enrolled on this course can be marked present.")
-    had_register = db.session.scalar(select(func.count()).select_from(CourseAttendance)
-                                     .where(CourseAttendance.session_id == session.id)) > 0
+    # the audit entry of an earlier save (even of an empty register) says the register was taken before
+    had_register = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == REGISTER_TAKEN, AuditEntry.target_type == "course_session",
+        AuditEntry.target_id == session.id).limit(1)) is not None
     first_register_of_last_session = not had_register and session.number == _last_number(course.id)
     db.session.execute(delete(CourseAttendance).where(CourseAttendance.session_id == session.id,
                                                       CourseAttendance.user_id.notin_(present)))
@@ -47,7 +51,7 @@ def mark_attendance(tutor: User, course_id: str, session_id: str, *, present: li
         for user_id in sorted(enrolled):
             notifications.notify(db.session.get(User, user_id), "check_in_offered",
                                  {"instrument": "semcd6", "course_id": course.id})
-    audit.record(tutor.id, "course.attendance_marked", target_type="course", target_id=course.id)
+    audit.record(tutor.id, REGISTER_TAKEN, target_type="course_session", target_id=session.id, course_id=course.id)
     db.session.commit()
     return {"session_id": session.id, "present": sorted(present)}
 

@@ -60,6 +60,19 @@ def test_four_of_six_sessions_complete_the_course_and_the_person_sees_a_certific
     assert client.get(f"{API}/courses/{course['id']}", headers=keen.headers).json["certificate"] is None
 
 
+def test_the_after_measure_is_offered_once_when_the_last_register_is_first_taken(app, client, people, course,
+                                                                               tutors):
+    person = people.make()
+    enrol(client, person, course["id"])
+    before = len(inbox(client, person, "check_in_offered"))  # the before measure, at enrolment
+    start_sessions(app, course["id"])
+    assert register(client, tutors[0], course, 5, [person]).status_code == 200
+    assert len(inbox(client, person, "check_in_offered")) == before  # not the last session
+    for present in ([], [person], [person]):  # saved empty by mistake, then corrected, then saved again
+        assert register(client, tutors[0], course, 6, present).status_code == 200
+    assert len(inbox(client, person, "check_in_offered")) == before + 1
+
+
 def test_completion_takes_the_configured_number_of_sessions(make_app, people, moderator):
     app = make_app(COURSE_COMPLETION_SESSIONS=2)
     client = app.test_client()
