@@ -4,6 +4,7 @@ data.py       who is in it: named people, programmes, the library, the cohort's 
 people.py     their accounts (one shared password hash), conditions and mentor profiles
 community.py  today: friendships and conversations, mentoring, a circle, support requests, moderation
 history.py    last quarter for the synthetic cohort, behind the outcome and programme figures
+courses.py    a self-management course starting next week, full with a waitlist, and its tutors
 
 Every account's email ends in @demo.peerless.invalid and every display name says "demo". The seed
 is deterministic (a fixed random seed, fixed client_msg_ids) and runs once: a database that already
@@ -17,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import User, db
-from services.demo import community, history, people
+from services.demo import community, courses, history, people
 from services.demo.data import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_REFERRAL_CODE, PEOPLE, PROGRAMMES
 from services.errors import ConflictError
 
@@ -46,4 +47,5 @@ def seed_demo_community() -> list[User]:
     everyone = people.create_people(rng)
     history.replay_last_quarter(everyone, rng)
     community.seed_today(everyone)
+    courses.seed_course(everyone)
     return [everyone[name] for name, *_ in PEOPLE]

@@ -113,6 +113,18 @@ def test_the_demo_referral_code_joins_the_programme(client, seeded):
     assert joined.status_code == 200 and joined.json["name"] == demo.PROGRAMMES[0][0]
 
 
+def test_a_demo_course_is_full_with_a_waitlist_and_its_tutors_see_the_roster(client, seeded):
+    sam = signed_in(client, "sam")
+    course = next(c for c in client.get(f"{API}/courses", headers=sam).json["items"]
+                  if c["title"] == "Living well with a long-term condition (demo)")
+    mine = client.get(f"{API}/courses/{course['id']}", headers=sam).json
+    assert mine["my_status"] == "enrolled" and len(mine["sessions"]) == 6 and mine["meeting_url"]
+    waiting = client.get(f"{API}/courses/{course['id']}", headers=signed_in(client, "ola")).json
+    assert waiting["my_status"] == "waitlisted" and waiting["waitlist_position"] == 2
+    roster = client.get(f"{API}/courses/{course['id']}/roster", headers=signed_in(client, "grace")).json
+    assert len(roster["enrolled"]) == 4 and [w["position"] for w in roster["waitlist"]] == [1, 2]
+
+
 # --- a moderator's figures ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("moderator", ["amira", "owen"])  # the network's, and the Northside programme's own
@@ -158,6 +170,8 @@ CONSOLE_PAGES = {  # page: words from the demo that must be on it
     "/console/outcomes": ["With peer support"],
     "/console/pushes/dead": ["UNREGISTERED"],
     "/console/audit": ["mentor"],
+    "/console/courses": ["Living well with a long-term condition (demo)"],
+    "/console/tutors": ["Mentor 01 (demo)"],
 }
 
 
