@@ -15,7 +15,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Reading a report shows the reported message with a few around it (policy R3, audited).
 REPORT_CONTEXT = {"moderation.read_report", "console.report_detail"}
 # Pages that show the whole condition catalogue (so every condition's id, the victim's among them).
-CATALOGUE = {"conditions.list_conditions", "console.new_resource", "console.edit_resource"}
+CATALOGUE = {"conditions.list_conditions", "console.new_resource", "console.edit_resource", "console.new_course"}
 CONSOLE_SIGNED_OUT = 303  # the console answers a missing or dead session with its sign-in page
 
 
@@ -223,6 +223,8 @@ MATRIX: dict[str, Case] = {
     "console.outcomes_page": Case(console()), "console.outcomes_csv": Case(console()),
     "console.courses": Case(console()), "console.course_outcomes": Case(console()),
     "console.course": Case(console(scope=STAFF_IN)), "console.tutor_applications": Case(console()),
+    "console.new_course": Case(console()), "console.create_course": Case(console(A), form={}),
+    "console.update_course_session": Case(console(A, scope=STAFF_IN), form={"action": "cancel"}),
     "console.decide_tutor_application": Case(console(409, scope=STAFF_IN), params={"application_id": "tutor_application"},
                                              form={"decision": "reject"}),
     "console.dead_letters": Case(console(scope=NETWORK_STAFF, outside=403)),

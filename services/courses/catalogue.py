@@ -154,6 +154,17 @@ def list_courses(viewer: User, *, condition_id: str | None = None, organisation_
     return views
 
 
+def organisations_run_by(staff: User) -> list[Organisation]:
+    """The programmes whose courses `staff` runs (K2): every one for network staff."""
+    if not staff.is_staff:
+        return []
+    stmt = select(Organisation).order_by(Organisation.name, Organisation.id)
+    if not policy.is_global_staff(staff):
+        stmt = stmt.where(Organisation.id.in_([o for o in organisations.organisation_ids(staff.id)
+                                              if policy.runs_courses_of(staff, o)]))
+    return list(db.session.scalars(stmt))
+
+
 def get_course(viewer: User, course_id: str) -> CourseView:
     """One course with its sessions; the meeting link only for enrolled people and tutors."""
     return view_of(viewer, access_course(viewer, course_id))

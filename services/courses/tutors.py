@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from models import ApplicationStatus, TutorAccreditation, TutorApplication, User, db, utcnow
+from models import ApplicationStatus, OrganisationMember, TutorAccreditation, TutorApplication, User, db, utcnow
 from services import audit, notifications, policy
 from services.errors import ConflictError, NotFoundError, PermissionDeniedError
 from services.free_text import screen_fields, with_safety
@@ -18,6 +18,24 @@ from services.pagination import Page, decode_cursor, page_from_rows
 def is_current_tutor(user_id: str) -> bool:
     accreditation = db.session.get(TutorAccreditation, user_id)
     return accreditation is not None and accreditation.accredited_until > utcnow()
+
+
+def choosable_by(staff: User, organisation_id: str | None = None) -> list[User]:
+    """The people `staff` may name as a course's tutors (what create_course checks): active, in their
+    scope, holding a current tutor accreditation and, for a programme's course, members of it."""
+    if not staff.is_staff:
+        return []
+    stmt = (select(User).join(TutorAccreditation, TutorAccreditation.user_id == User.id)
+            .where(TutorAccreditation.accredited_until > utcnow(), User.suspended_at.is_(None),
+                   User.erased_at.is_(None))
+            .order_by(User.display_name, User.id))
+    scope = policy.members_in_scope(staff)
+    if scope is not None:
+        stmt = stmt.where(User.id.in_(scope))
+    if organisation_id is not None:
+        stmt = stmt.where(User.id.in_(select(OrganisationMember.user_id).where(
+            OrganisationMember.organisation_id == organisation_id)))
+    return list(db.session.scalars(stmt))
 
 
 def apply(applicant: User, *, training: str) -> TutorApplication:

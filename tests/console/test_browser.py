@@ -310,7 +310,7 @@ def test_every_page_loads_clean_and_fits_a_tablet(browser, server, people, a_ful
              ("circles", "/console/circles", None), ("circle", f"/console/circles/{a_full_day['circle_id']}", None),
              ("resources", "/console/resources", None),
              ("resource-editor", f"/console/resources/{a_full_day['resource_id']}", None),
-             ("outcomes", "/console/outcomes", None),
+             ("outcomes", "/console/outcomes", None), ("course-new", "/console/courses/new", None),
              ("dead-letters", "/console/pushes/dead", None), ("audit-log", "/console/audit", admin)]
     for width, suffix in ((1280, ""), (768, "-tablet")):
         context = browser.new_context(viewport={"width": width, "height": 1024})
