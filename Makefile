@@ -21,8 +21,11 @@ migrate: install
 run: migrate  ## serve the API on http://127.0.0.1:$(PORT) (docs at /docs), draining pushes in-process
 	PUSH_WORKER_IN_PROCESS=true $(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
+# Tests run in TEST_WORKERS processes (pytest-xdist): every test has its own database, temp files and
+# Redis key prefix, so they share nothing. TEST_WORKERS=0 runs them in this process (for a debugger).
+TEST_WORKERS ?= 2
 test: install  ## the whole suite; exit code 5 (no tests ran) fails like any other
-	PEERLESS_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+	PEERLESS_ENV=testing $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 screenshots: install  ## photograph each console page in headless Chromium into docs/screenshots/
 	PEERLESS_ENV=testing PEERLESS_SCREENSHOTS=1 $(PY) -m pytest tests/console/test_browser.py -k every_page $(PYTEST_ARGS)
