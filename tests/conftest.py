@@ -89,13 +89,19 @@ def database_template(tmp_path_factory):
         yield path
 
 
+def _copy_strategy(conn) -> str:
+    """PostgreSQL 15 copies a template through the WAL by default; copying its files is about twice as
+    fast for a database this small, and every test makes one."""
+    return " STRATEGY FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
+
+
 @pytest.fixture
 def database_url(database_template, tmp_path):
     if USE_POSTGRES:
         name = f"peerless_test_{uuid.uuid4().hex[:12]}"
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"{_copy_strategy(conn)}'))
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
