@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, User, db, utcnow
+from models import CheckInReminder, MentorProfile, Mentorship, MentorshipStatus, TutorAccreditation, User, db, utcnow
 from services import alerts, changes, notifications, retention, scheduled_runs
 from services.changes import Change
 from services.checkins.reminders import next_due
 from services.courses import enrolment as course_enrolment
 from services.courses import reminders as course_reminders
-from services.courses import tutors as course_tutors
 from services.matching import find_matches
 
 
@@ -96,18 +95,24 @@ def remind_mentors(now: datetime) -> int:
 
 def warn_expiring_accreditations(now: datetime) -> int:
     """Tell mentors a month before their accreditation ends (expired mentors leave matching by themselves)."""
+    return _warn_expiring(MentorProfile, "accreditation_expiring", now)
+
+
+def _warn_expiring(model, notification_type: str, now: datetime) -> int:
+    """Tell each holder of an accreditation (`model`: user_id, accredited_until, expiry_notice_sent_at)
+    ACCREDITATION_NOTICE_DAYS before it ends, once."""
     horizon = now + timedelta(days=current_app.config["ACCREDITATION_NOTICE_DAYS"])
-    due = db.session.scalars(select(MentorProfile.user_id).where(
-        MentorProfile.accredited_until <= horizon, MentorProfile.accredited_until > now,
-        MentorProfile.expiry_notice_sent_at.is_(None))).all()
+    due = db.session.scalars(select(model.user_id).where(
+        model.accredited_until <= horizon, model.accredited_until > now,
+        model.expiry_notice_sent_at.is_(None))).all()
     done = 0
     for user_id in due:
         # Still due: a renewal after the listing above moved accredited_until out of the window.
-        if _claim(MentorProfile, user_id, MentorProfile.expiry_notice_sent_at.is_(None),
-                  MentorProfile.accredited_until <= horizon, expiry_notice_sent_at=now):
-            profile = db.session.get(MentorProfile, user_id)
-            notifications.notify(profile.user, "accreditation_expiring",
-                                 {"accredited_until": profile.accredited_until.isoformat()})
+        if _claim(model, user_id, model.expiry_notice_sent_at.is_(None),
+                  model.accredited_until <= horizon, expiry_notice_sent_at=now):
+            held = db.session.get(model, user_id)
+            notifications.notify(db.session.get(User, user_id), notification_type,
+                                 {"accredited_until": held.accredited_until.isoformat()}, now=now)
             done += 1
         db.session.commit()
     return done
@@ -139,7 +144,7 @@ def escalate_crisis_alerts(now: datetime) -> int:
 
 def warn_expiring_tutor_accreditations(now: datetime) -> int:
     """Tell course tutors a month before their tutor accreditation ends."""
-    return course_tutors.warn_expiring(now, claim=_claim)
+    return _warn_expiring(TutorAccreditation, "tutor_accreditation_expiring", now)
 
 
 def expire_course_offers(now: datetime) -> int:

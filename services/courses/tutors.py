@@ -2,7 +2,7 @@
 accreditation runs out like the mentor accreditation (TUTOR_ACCREDITATION_DAYS)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -108,24 +108,6 @@ def renew(moderator: User, tutor_id: str) -> TutorAccreditation:
     audit.record(moderator.id, "tutor.renewed", target_type="user", target_id=tutor_id)
     db.session.commit()
     return accreditation
-
-
-def warn_expiring(now: datetime, *, claim) -> int:
-    """`flask run-scheduled`: tell tutors ACCREDITATION_NOTICE_DAYS before their accreditation ends, once."""
-    horizon = now + timedelta(days=current_app.config["ACCREDITATION_NOTICE_DAYS"])
-    due = db.session.scalars(select(TutorAccreditation.user_id).where(
-        TutorAccreditation.accredited_until <= horizon, TutorAccreditation.accredited_until > now,
-        TutorAccreditation.expiry_notice_sent_at.is_(None))).all()
-    done = 0
-    for user_id in due:
-        if claim(TutorAccreditation, user_id, TutorAccreditation.expiry_notice_sent_at.is_(None),
-                 TutorAccreditation.accredited_until <= horizon, expiry_notice_sent_at=now):
-            accreditation = db.session.get(TutorAccreditation, user_id)
-            notifications.notify(db.session.get(User, user_id), "tutor_accreditation_expiring",
-                                 {"accredited_until": accreditation.accredited_until.isoformat()}, now=now)
-            done += 1
-        db.session.commit()
-    return done
 
 
 def _accredit(user_id: str) -> None:
