@@ -436,6 +436,10 @@ class Lexicon:
     ask_verbs: frozenset[str]
     reporting_verbs: frozenset[str]
     media_words: frozenset[str]
+    distant_past: tuple[tuple[str, ...], ...] = ()
+    present_markers: tuple[tuple[str, ...], ...] = ()
+    recurrence_markers: tuple[tuple[str, ...], ...] = ()
+    distant_past_before_year: int = 0
 
 
 def _words(norm: _Normaliser, items: list[str]) -> frozenset[str]:
@@ -480,6 +484,10 @@ def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
         ask_verbs=_words(norm, data.get("ask_verbs", [])),
         reporting_verbs=_words(norm, data.get("reporting_verbs", [])),
         media_words=_words(norm, data.get("media_words", [])),
+        distant_past=tuple(tuple(norm.phrase(p)) for p in data.get("distant_past", [])),
+        present_markers=tuple(tuple(norm.phrase(p)) for p in data.get("present_markers", [])),
+        recurrence_markers=tuple(tuple(norm.phrase(p)) for p in data.get("recurrence_markers", [])),
+        distant_past_before_year=int(data.get("distant_past_before_year", 0)),
     )
 
 
@@ -583,11 +591,14 @@ def assess(text: str, lexicon: Lexicon | None = None, *, exhaustive: bool = Fals
     lex = lexicon or default_lexicon()
     categories: set[str] = set()
     matched: list[str] = []
-    for clause in _clauses(text, lex.normaliser):
+    clauses = list(_clauses(text, lex.normaliser))
+    # "it's back", "tonight", "again" anywhere in the message: history told beside it is not only history
+    recurring = any(_has_phrase(c.tokens, lex.recurrence_markers) for c in clauses)
+    for clause in clauses:
         if work:
             work.tokens += len(clause.tokens)
         positions = {i: pos for pos, i in clause.index_at.items()}
-        facts = _ClauseFacts(lex, clause)
+        facts = _ClauseFacts(lex, clause, recurring)
         for _, start, end in _matches(lex.idiom_index, clause, positions, exhaustive, work):
             facts.add_idiom(start, end)
         done: set[str] = set()
@@ -607,7 +618,7 @@ def assess(text: str, lexicon: Lexicon | None = None, *, exhaustive: bool = Fals
 class _ClauseFacts:
     """What the checks after a hit need, computed once per clause (keeps many hits linear)."""
 
-    def __init__(self, lex: Lexicon, clause: _Clause):
+    def __init__(self, lex: Lexicon, clause: _Clause, recurring: bool = False):
         toks = clause.tokens
         self.size = len(toks)
         # from this token on, a hit sits in a question someone else reports asking
@@ -625,6 +636,13 @@ class _ClauseFacts:
                 self.quote_span[q] = (first, i + 1)
         self._idiom_spans: list[tuple[int, int]] = []
         self._cover: list[int] | None = None
+        # a clause told of a long-past time ("years ago", "as a teenager", "in 2009") with nothing of the
+        # present in it ("now", "today") and no return anywhere in the message ("tonight", "again", "it's
+        # back"): "I attempted suicide in 2003. I'm well" is history
+        self.distant_past = not recurring and (
+            _has_phrase(toks, lex.distant_past) or _has_old_year(toks, lex.distant_past_before_year))
+        if self.distant_past and _has_phrase(toks, lex.present_markers):
+            self.distant_past = False
 
     def add_idiom(self, start: int, end: int) -> None:
         self._idiom_spans.append((start, end))
@@ -644,9 +662,29 @@ class _ClauseFacts:
         return self._cover[min(start, self.size)] >= end
 
 
+def _has_phrase(toks: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """Does one of `phrases` occur in `toks`? Linear: a phrase is tried only where its first word is."""
+    if not phrases:
+        return False
+    present = set(toks)
+    for phrase in phrases:
+        if phrase and phrase[0] in present:
+            n = len(phrase)
+            if any(tuple(toks[i:i + n]) == phrase for i, tok in enumerate(toks) if tok == phrase[0]):
+                return True
+    return False
+
+
+def _has_old_year(toks: list[str], before: int) -> bool:
+    """A year such as "2009" (1950 up to, not including, `before`) in the clause."""
+    return bool(before) and any(len(t) == 4 and t.isdigit() and 1950 <= int(t) < before for t in toks)
+
+
 def _counts(lex: Lexicon, clause: _Clause, facts: _ClauseFacts, category: str, start: int, end: int) -> bool:
     toks = clause.tokens
     if facts.in_idiom(start, end):
+        return False
+    if facts.distant_past:
         return False
     if _negated(lex, toks, start):
         return False

@@ -29,7 +29,7 @@ CONCERN_FLOOR = 0.10            # never a concern below this probability, whatev
 ORDINARY_CRISIS_CAP = 0.01
 ORDINARY_ALARM_CAP = 0.10
 DETECTOR_PRECISION_FLOOR = 0.92  # contact and advice (target 0.90)
-VETO_CANDIDATES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2)  # below this the model demotes a lexicon hit to concern
+VETO_CANDIDATES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # below this the model demotes a lexicon hit to concern
 
 
 def _fit_task(task: str, rows: list[dict], feats: list[dict]) -> dict:
@@ -89,20 +89,20 @@ def _ordinary_rate(hits: list[bool], ordinary: list[bool] | None) -> float:
 def _crisis_thresholds(rules: list[bool], probs: list[float], labels: list[int],
                        ordinary: list[bool]) -> dict[str, float]:
     """Crisis tier = (lexicon and p >= veto) or p >= crisis: the pair with the most dev recall at
-    precision >= CRISIS_PRECISION_FLOOR and ordinary alarms <= ORDINARY_CRISIS_CAP (ties: the smaller
-    veto). Concern: the highest threshold that brings crisis-or-concern recall to CONCERN_RECALL_GOAL,
+    precision >= CRISIS_PRECISION_FLOOR and ordinary alarms <= ORDINARY_CRISIS_CAP (equal recall: the
+    higher precision, i.e. the veto that demotes more lexicon false alarms; then the smaller veto). Concern: the highest threshold that brings crisis-or-concern recall to CONCERN_RECALL_GOAL,
     not below CONCERN_FLOOR and not so low that either tier fires on more than ORDINARY_ALARM_CAP of
     the ordinary messages."""
-    best = (-1.0, 0.0, 1.01)
+    best = (-1.0, -1.0, 0.0, 1.01)
     for veto in VETO_CANDIDATES:
         kept = [h and p >= veto for h, p in zip(rules, probs)]
         t = _best_threshold(kept, probs, labels, CRISIS_PRECISION_FLOOR, ordinary, ORDINARY_CRISIS_CAP)
         hits = [k or p >= t for k, p in zip(kept, probs)]
         precision, recall = _pr(list(zip(hits, labels)))
         if precision >= CRISIS_PRECISION_FLOOR and _ordinary_rate(hits, ordinary) <= ORDINARY_CRISIS_CAP \
-                and recall > best[0]:
-            best = (recall, veto, t)
-    _, veto, crisis_t = best
+                and (recall, precision) > best[:2]:
+            best = (recall, precision, veto, t)
+    _, _, veto, crisis_t = best
     concern_t = crisis_t
     for t in sorted(set(round(p, 4) for p in probs), reverse=True):
         if t < CONCERN_FLOOR or t >= crisis_t:
