@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from models import Device, Message, Notification, OutboxStatus, PushOutbox, User, db, utcnow
 from services import metrics, notifications, presence, push_gateway
@@ -23,6 +23,7 @@ from services.quiet_hours import is_quiet
 from services.push_gateway import Outcome, PushGateway, PushMessage, SendResult
 
 log = logging.getLogger("peerless.push")
+_OUTBOX = PushOutbox.__table__
 
 LOCK_SCREEN_TEXT = {
     "message": ("Peerless", "New message"),
@@ -105,13 +106,11 @@ class PushWorker:
     def _renew(self, claims: list[_Claim]) -> list[_Claim]:
         """Extend the lease over the rows not sent yet, so a slow batch never outlives its claim; a row
         whose lease already passed to another worker is left to that worker (sending it too would be a
-        duplicate). All rows of one batch share one lease time."""
+        duplicate). All rows of one batch share one lease time. One UPDATE … RETURNING."""
         until, ids = utcnow() + self.lease, [c.row_id for c in claims]
-        db.session.execute(
-            update(PushOutbox).where(PushOutbox.id.in_(ids), PushOutbox.claimed_until == claims[0].lease_until)
-            .values(claimed_until=until).execution_options(synchronize_session=False))
         renewed = set(db.session.scalars(
-            select(PushOutbox.id).where(PushOutbox.id.in_(ids), PushOutbox.claimed_until == until)))
+            update(_OUTBOX).where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.claimed_until == claims[0].lease_until)
+            .values(claimed_until=until).returning(_OUTBOX.c.id)))
         db.session.commit()
         kept = [c for c in claims if c.row_id in renewed]
         for claim in kept:
@@ -136,40 +135,57 @@ class PushWorker:
         return total
 
     def _claim(self) -> list[_Claim]:
+        """Two statements, one transaction: dead-letter due rows whose workers kept dying, then lease the
+        next batch with one UPDATE … RETURNING over a `FOR UPDATE SKIP LOCKED` subquery (PostgreSQL;
+        SQLite has one writer at a time and no row locks, so the subquery is plain there)."""
         now = utcnow()
-        rows = list(db.session.scalars(
-            select(PushOutbox)
-            .where(PushOutbox.status == OutboxStatus.PENDING, PushOutbox.next_attempt_at <= now,
-                   or_(PushOutbox.claimed_until.is_(None), PushOutbox.claimed_until < now))
-            .order_by(PushOutbox.next_attempt_at).limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        ))
-        claims, self._dead_at_claim = [], 0
-        for row in rows:
-            if row.attempts >= self.retry.max_attempts:
-                # Only a lost lease gets here (a worker died on each try): give up visibly, not forever.
-                row.status, row.finished_at, row.claimed_until = OutboxStatus.DEAD, now, None
-                row.last_error = f"worker lost its lease on the last attempt; before that: {row.last_error}"
-                log.error("push dead-lettered after %s attempts: %s", row.attempts, row.last_error)
-                self._dead_at_claim += 1
-                continue
-            row.claimed_until = now + self.lease
-            row.attempts += 1
-            claims.append(_Claim(row.id, row.user_id, row.notification_id, row.silent, row.attempts,
-                                 list(row.delivered_device_ids or []), row.claimed_until))
+        self._dead_at_claim = 0
+        dead = db.session.execute(
+            update(_OUTBOX).where(_OUTBOX.c.id.in_(self._due(now, last_attempt=True)))
+            .values(status=OutboxStatus.DEAD, finished_at=now, claimed_until=None,
+                    last_error=func.coalesce("worker lost its lease on the last attempt; before that: "
+                                             + _OUTBOX.c.last_error, "worker lost its lease on the last attempt"))
+            .returning(_OUTBOX.c.id, _OUTBOX.c.attempts, _OUTBOX.c.last_error)).all()
+        for row in dead:
+            # Only a lost lease gets here (a worker died on each try): give up visibly, not forever.
+            log.error("push dead-lettered after %s attempts: %s", row.attempts, row.last_error)
+        self._dead_at_claim = len(dead)
+        until = now + self.lease
+        rows = db.session.execute(
+            update(_OUTBOX).where(_OUTBOX.c.id.in_(self._due(now, last_attempt=False)))
+            .values(claimed_until=until, attempts=_OUTBOX.c.attempts + 1)
+            .returning(_OUTBOX.c.id, _OUTBOX.c.user_id, _OUTBOX.c.notification_id, _OUTBOX.c.silent,
+                       _OUTBOX.c.attempts, _OUTBOX.c.delivered_device_ids, _OUTBOX.c.next_attempt_at)).all()
         db.session.commit()
-        return claims
+        rows.sort(key=lambda r: r.next_attempt_at)  # RETURNING keeps no order; send the oldest first
+        return [_Claim(r.id, r.user_id, r.notification_id, r.silent, r.attempts, list(r.delivered_device_ids or []),
+                       until) for r in rows]
+
+    def _due(self, now: datetime, *, last_attempt: bool):
+        """Ids of pending, due, unleased rows (oldest first), locked and skipped if another worker holds them."""
+        attempts = (_OUTBOX.c.attempts >= self.retry.max_attempts if last_attempt
+                    else _OUTBOX.c.attempts < self.retry.max_attempts)
+        return (select(_OUTBOX.c.id)
+                .where(_OUTBOX.c.status == OutboxStatus.PENDING, _OUTBOX.c.next_attempt_at <= now,
+                       or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now), attempts)
+                .order_by(_OUTBOX.c.next_attempt_at).limit(self.batch_size)
+                .with_for_update(skip_locked=True).scalar_subquery())
 
     def _plan(self, claims: list[_Claim]) -> None:
         """Decide, per claimed row, which devices get what (read-only; runs outside any lock)."""
+        # Plain rows with only the columns used (no ORM objects): four statements per batch.
         user_ids = {c.user_id for c in claims}
-        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
-        devices: dict[str, list[Device]] = {}
-        for device in db.session.scalars(select(Device).where(Device.user_id.in_(user_ids))):
+        users = {u.id: u for u in db.session.execute(
+            select(User.id, User.settings, User.timezone).where(User.id.in_(user_ids)))}
+        devices: dict[str, list] = {}
+        for device in db.session.execute(select(Device.id, Device.user_id, Device.token)
+                                         .where(Device.user_id.in_(user_ids))):
             devices.setdefault(device.user_id, []).append(device)
         badges = notifications.unread_counts(user_ids)
-        notes = {n.id: n for n in db.session.scalars(
-            select(Notification).where(Notification.id.in_([c.notification_id for c in claims])))}
+        notes = {n.id: n for n in db.session.execute(
+            select(Notification.id, Notification.user_id, Notification.type, Notification.data,
+                   Notification.conversation_id)
+            .where(Notification.id.in_([c.notification_id for c in claims])))}
         now = utcnow()
         for claim in claims:
             notification = notes.get(claim.notification_id)
@@ -206,6 +222,8 @@ class PushWorker:
         return released
 
     def _record(self, claims, sends, results: list[SendResult], stats: DrainStats) -> None:
+        """Settle a chunk in a few statements: delete the devices that are gone, lock the chunk's rows
+        (their lease and delivered devices only), then one executemany UPDATE per kind of outcome."""
         by_row: dict[str, list[tuple[str, SendResult]]] = {}
         for (claim, device_id, _), result in zip(sends, results):
             by_row.setdefault(claim.row_id, []).append((device_id, result))
@@ -214,45 +232,52 @@ class PushWorker:
         if gone:
             db.session.execute(delete(Device).where(Device.id.in_(gone)))
             stats.devices_removed += len(gone)
-        rows = {row.id: row for row in db.session.scalars(
-            select(PushOutbox).where(PushOutbox.id.in_([c.row_id for c in claims]))
-            .with_for_update().execution_options(populate_existing=True))}
+        rows = {row.id: row for row in db.session.execute(
+            select(_OUTBOX.c.id, _OUTBOX.c.claimed_until, _OUTBOX.c.delivered_device_ids, _OUTBOX.c.attempts)
+            .where(_OUTBOX.c.id.in_([c.row_id for c in claims])).with_for_update())}
+        now = utcnow()
+        settled: dict[tuple, list[dict]] = {}
         for claim in claims:
             row = rows.get(claim.row_id)
             if row is None:
                 continue
+            outcomes = by_row.get(claim.row_id, [])
+            reached = [d for d, r in outcomes if r.outcome == Outcome.DELIVERED]
+            delivered = list(dict.fromkeys(list(row.delivered_device_ids or []) + reached))
             if row.claimed_until != claim.lease_until:
                 # Our lease ran out and another worker owns the row now: remember whom we reached
                 # (so it isn't sent there again) but leave status and claim to the new owner.
-                reached = [d for d, r in by_row.get(claim.row_id, []) if r.outcome == Outcome.DELIVERED]
-                row.delivered_device_ids = list(dict.fromkeys(list(row.delivered_device_ids or []) + reached))
-                log.warning("push worker lost its lease on %s; left it to the new owner", row.id)
-                continue
-            self._settle(row, by_row.get(claim.row_id, []), stats)
+                values = {"delivered_device_ids": delivered}
+                log.warning("push worker lost its lease on %s; left it to the new owner", claim.row_id)
+            else:
+                values = self._settle(row.attempts, outcomes, now, stats) | {
+                    "delivered_device_ids": delivered, "claimed_until": None}
+            settled.setdefault(tuple(sorted(values)), []).append(
+                {f"new_{k}": v for k, v in values.items()} | {"row_id": claim.row_id})
+        for columns, params in settled.items():  # bind names may not be column names in an executemany
+            db.session.execute(update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
+                               .values({c: bindparam(f"new_{c}") for c in columns}), params)
         db.session.commit()
 
-    def _settle(self, row: PushOutbox, outcomes: list[tuple[str, SendResult]], stats: DrainStats) -> None:
-        delivered = [device_id for device_id, r in outcomes if r.outcome == Outcome.DELIVERED]
-        row.delivered_device_ids = list(row.delivered_device_ids or []) + delivered
-        row.claimed_until = None
+    def _settle(self, attempts: int, outcomes: list[tuple[str, SendResult]], now: datetime,
+                stats: DrainStats) -> dict:
+        """The row's new columns after this attempt: sent, rescheduled with backoff, or dead-lettered."""
         retry = [r for _, r in outcomes if r.outcome in (Outcome.RETRY, Outcome.AUTH_ALERT)]
         failed = [r for _, r in outcomes if r.outcome == Outcome.FAILED]
         for result in retry:
             if result.outcome == Outcome.AUTH_ALERT:
                 log.error("ALERT push credentials rejected by FCM (APNs/web push auth); tokens kept: %s", result.error)
-        if retry and row.attempts < self.retry.max_attempts:
-            delay = self.retry.delay(row.attempts, max((r.retry_after or 0) for r in retry))
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            row.last_error = retry[0].error
+        if retry and attempts < self.retry.max_attempts:
+            delay = self.retry.delay(attempts, max((r.retry_after or 0) for r in retry))
             stats.retried += 1
-        elif retry or failed:
-            row.status, row.finished_at = OutboxStatus.DEAD, utcnow()
-            row.last_error = (retry or failed)[0].error
-            log.error("push dead-lettered after %s attempts: %s", row.attempts, row.last_error)
+            return {"next_attempt_at": now + timedelta(seconds=delay), "last_error": retry[0].error}
+        if retry or failed:
+            error = (retry or failed)[0].error
+            log.error("push dead-lettered after %s attempts: %s", attempts, error)
             stats.dead += 1
-        else:
-            row.status, row.finished_at, row.last_error = OutboxStatus.SENT, utcnow(), None
-            stats.sent += 1
+            return {"status": OutboxStatus.DEAD, "finished_at": now, "last_error": error}
+        stats.sent += 1
+        return {"status": OutboxStatus.SENT, "finished_at": now, "last_error": None}
 
 
 def _is_being_read(notification: Notification) -> bool:

@@ -220,3 +220,22 @@ def test_with_credentials_build_gateway_uses_firebase_once_per_setting(httpserve
     finally:
         push_gateway._gateways.pop((str(path), httpserver.url_for("/")), None)
         gateway.close()
+
+
+def test_a_proxy_from_the_environment_still_carries_the_pushes(httpserver, no_sdk_backoff, monkeypatch):
+    """The gateway reads the environment once (no netrc or proxy lookups per request), so a proxy set
+    there must still be used: the fake FCM plays the proxy for an endpoint that does not resolve."""
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    httpserver.expect_request(SEND_PATH, method="POST").respond_with_json({"name": "projects/demo/messages/p"})
+    gateway = FirebasePushGateway(FixedTokenCredential(), project_id="demo", endpoint="http://fcm.invalid",
+                                  name=f"push-test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.delenv("HTTP_PROXY")  # read at start, not per request
+    try:
+        [result] = gateway.send([push()])
+    finally:
+        gateway.close()
+    assert result.outcome == Outcome.DELIVERED
+    [(request, _)] = httpserver.log
+    assert request.headers["Host"] == "fcm.invalid"
