@@ -33,6 +33,11 @@ screenshots: install  ## photograph each console page in headless Chromium into 
 bench: install  ## run every benchmark under bench/ and rewrite docs/performance.md
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
+# Installs matrix-synapse from PyPI into a venv of its own under /tmp/peerless-bench (never .venv).
+.PHONY: bench-synapse
+bench-synapse: install  ## message sends, Peerless against Matrix Synapse in the same run (installs Synapse into /tmp/peerless-bench); rewrites its docs/performance.md section
+	$(PY) bench/synapse.py $(BENCH_ARGS)
+
 # Need PostgreSQL and Redis (DATABASE_URL, REDIS_URL; `bash .ci/services.sh start` gives both on 127.0.0.1).
 fault: install  ## fault and load test: SIGKILL an API process and a push worker under load, then verify (~3 min)
 	$(PY) bench/fault_load.py $(FAULT_ARGS)

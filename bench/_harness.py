@@ -94,9 +94,11 @@ class Result:
 
 
 def run_wrk(wrk: str, *, url: str, script: str, args: list[str], concurrency: int, duration: float,
-            label: str, server: "Server", expected_status: int = 200) -> Result:
-    """One closed-loop wrk run; the Lua script's done() prints a JSON line we parse."""
-    threads = 1 if concurrency == 1 else 2   # two cores: never more than two wrk threads
+            label: str, server: "Server", expected_status: int = 200, threads: int | None = None) -> Result:
+    """One closed-loop wrk run; the Lua script's done() prints a JSON line we parse. `threads` overrides
+    the default (one connection per thread lets a script give each connection its own URL)."""
+    if threads is None:
+        threads = 1 if concurrency == 1 else 2   # two cores: never more than two wrk threads
     cmd = [wrk, "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
            "--latency", "-s", str(WRK_DIR / script), url, "--", *args]
     before = server.cpu_ticks()
