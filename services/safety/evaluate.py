@@ -2,6 +2,8 @@
 
     python -m services.safety.evaluate                # dev (what thresholds were chosen on)
     python -m services.safety.evaluate --split test   # the frozen test: run once, choose nothing
+    python -m services.safety.evaluate --split test --batch h1-fresh-test   # one frozen batch
+    python -m services.safety.evaluate --split test --batch 'w*'            # the batches written first
 
 Crisis: the crisis tier's recall and precision, crisis-or-concern recall, recall per positive
 category and the alarm rate per hard-negative kind; the lexicon alone beside. Contact and advice:
@@ -10,6 +12,7 @@ recall and precision, per category. Targets from issue 14 are marked met / not m
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import sys
 from collections import defaultdict
 
@@ -76,9 +79,12 @@ def detector_figures(task: str, rows: list[dict]) -> dict:
             "rules_recall": _ratio(rtp, n_pos), "rules_precision": _ratio(rtp, rtp + rfp), "n": len(rows)}
 
 
-def report(split: str) -> str:
+def report(split: str, batches: list[str] | None = None) -> str:
     rows = corpus.load(split)
-    lines = [f"Safety detectors on the {split} split ({len(rows)} messages; "
+    if batches:   # names or shell patterns ("w*")
+        rows = [r for r in rows if any(fnmatch.fnmatchcase(r["batch"], b) for b in batches)]
+    where = f"{split} split" + (f", batches {', '.join(sorted({r['batch'] for r in rows}))}" if batches else "")
+    lines = [f"Safety detectors on the {where} ({len(rows)} messages; "
              f"model trained on data {(default_model().meta['data_sha256'][:12] if default_model() else 'none')})"]
     c = crisis_figures([r for r in rows if r["task"] == "crisis"])
     lines += ["", f"CRISIS ({c['n']} messages)",
@@ -113,7 +119,9 @@ def report(split: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "test", "train"), default="dev")
-    print(report(parser.parse_args(argv).split))
+    parser.add_argument("--batch", action="append", help="only these batches (a name or a pattern such as 'w*'; repeatable)")
+    args = parser.parse_args(argv)
+    print(report(args.split, args.batch))
     return 0
 
 

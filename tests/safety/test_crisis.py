@@ -143,6 +143,35 @@ def test_idioms_of_health_talk_are_not_crises(text):
 
 
 @pytest.mark.parametrize("text", [
+    "I've stopped my insulin on purpose", "skipping my basal deliberately so I end up in DKA",
+    "I swallowed the whole box of my co-codamol", "deliberately not taking my transplant meds",
+    "I want to go into DKA", "I've been stockpiling my zopiclone", "how many of my lithium would it take",
+    "I know which bridge", "I tested the hook and it holds my weight",
+])
+def test_medication_misuse_and_plan_or_means_are_crises(text):
+    """Issue 14: the two weakest categories had almost no lexicon entries."""
+    assert assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I attempted suicide in 2003. I've been well for years", "I self-harmed as a teenager",
+    "years ago I wanted to die. I'm so glad I got help", "I stockpiled tablets at university",
+    "I never skip my insulin on purpose",
+])
+def test_history_long_past_is_not_a_crisis(text):
+    assert not assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
+    "I tried to kill myself last year", "I self-harmed as a teenager and I want to again tonight",
+    "Eight years ago I tried to end my life. Now the thoughts are back",
+    "I attempted suicide in 2003 and the thoughts are coming back",
+])
+def test_history_with_a_return_or_a_recent_time_still_counts(text):
+    assert assess(text).crisis, text
+
+
+@pytest.mark.parametrize("text", [
     "I want to kil myslef", "i wanna dieeeee", "I WANT TO KILL MYSELF", "I\u2019m going to kill myself",
     "i dont wanna be alive", "feeling sucidal", "i want 2 die", "im gonna end it all", "wanna unalive myself",
     "I want to k\u00eell myself",
