@@ -24,7 +24,6 @@ from api.openapi import OperationIdPlugin
 from api.schemas.common import ID_PATTERN
 from api.security import register_security
 from models import db
-from services import notifications
 
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
@@ -82,7 +81,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"extra_plugins": [OperationIdPlugin()]})
     init_realtime(app)
-    notifications.install()
     app.add_url_rule("/docs/assets/<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(SWAGGER_ASSETS, filename))
     if is_sqlite:

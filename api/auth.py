@@ -5,7 +5,6 @@ from flask import g
 from flask_jwt_extended import JWTManager
 
 from api.errors import problem
-from models import db
 from services import accounts
 
 jwt = JWTManager()
@@ -13,15 +12,9 @@ jwt = JWTManager()
 
 @jwt.token_in_blocklist_loader
 def token_is_revoked(jwt_header: dict, jwt_payload: dict) -> bool:
-    # Looks the user up with the session in one query; the user loader below reuses the result.
-    g.read_only_transaction = True
-    try:
-        g.token_user = accounts.user_for_token(user_id=jwt_payload["sub"], session_id=jwt_payload.get("sid"))
-        # End the lookup's read transaction: a write request then takes SQLite's write lock only
-        # when its service starts, not for the whole request.
-        db.session.commit()
-    finally:
-        g.read_only_transaction = False
+    # Looks the user up with the session in one query, in the request's transaction (a write
+    # request's BEGIN IMMEDIATE on SQLite); the user loader below reuses the result.
+    g.token_user = accounts.user_for_token(user_id=jwt_payload["sub"], session_id=jwt_payload.get("sid"))
     return g.token_user is None
 
 

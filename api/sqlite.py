@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -49,9 +49,8 @@ def _on_connect(dbapi_connection, _record) -> None:
 def _on_begin(connection, lock_path: str | None) -> None:
     # A transaction that reads before it writes cannot upgrade its lock under WAL if another writer
     # committed meanwhile (SQLITE_BUSY_SNAPSHOT, which skips the busy timeout). So requests that may
-    # write take the write lock up front; GETs and the token lookup stay plain readers.
-    reading = has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS")
-                                         or g.get("read_only_transaction", False))
+    # write take the write lock up front, from their token lookup on; GETs stay plain readers.
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
     if not reading and lock_path:
         _acquire(connection.info, lock_path)
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import AuthSession, ConsentKind, ConsentRecord, RefreshToken, Role, User, UserRole, db, new_id, utcnow
@@ -126,15 +126,19 @@ def revoke_all_sessions(user_id: str, *, reason: str) -> None:
     changes.after_commit(partial(realtime.end_user_sessions, user_id))
 
 
+@cache
+def _token_user_query():
+    return (select(User).join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.id == bindparam("session_id"), AuthSession.revoked_at.is_(None),
+                   User.id == bindparam("user_id"), User.suspended_at.is_(None), User.erased_at.is_(None)))
+
+
 def user_for_token(*, user_id: str, session_id: str | None) -> User | None:
-    """The active user behind a token, or None when its session was revoked (one query per request)."""
+    """The active user behind a token, or None when its session was revoked: one query, on the
+    session row's primary key, in the request's own transaction."""
     if not session_id:
         return None
-    return db.session.scalar(
-        select(User).join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None), User.id == user_id,
-               User.suspended_at.is_(None), User.erased_at.is_(None))
-    )
+    return db.session.scalar(_token_user_query(), {"session_id": session_id, "user_id": user_id})
 
 
 def _check_new_account(*, password: str, birth_year: int, accept_terms: bool, consent_health_data: bool) -> None:

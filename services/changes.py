@@ -1,16 +1,25 @@
-"""The unit of work's side effects: change-stream entries written in the transaction, events after it.
+"""The change stream (what `/sync` reads) and the events phones hear after a commit.
 
-Services call `record()` while they work. Just before the transaction commits, every recorded
-change is appended to the change stream of each person concerned (what `/sync` reads). Only
-after the commit succeeds are the matching Socket.IO events published, so a phone never hears
-about something that was rolled back. A rollback discards both.
+Two ways in, one writer:
+
+* `append(entries)` writes stream entries now, in the caller's transaction: the hot paths (a message
+  send) call it with everything the use-case changed, so their consequences read top to bottom.
+* `record(change)` queues a change; the queue is written by the same `append` just before the
+  transaction commits, in one batch. The rarer use-cases that touch several people's streams at
+  different moments (erasure, a block, accepting a connection) use it, so each transaction moves
+  every stream head it needs in one statement, in id order, and two of them can never deadlock.
+
+Events are published only after the commit succeeds (the one thing left to a hook), so a phone
+never hears about something that was rolled back. A rollback discards both queues.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import cache
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import bindparam, case, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import StreamChange, User, db, utcnow
@@ -33,23 +42,68 @@ class Change:
     entity: Any = None        # what the event describes, serialised just before the commit
 
 
-# Event name -> functions run inside the same transaction, just before it commits (e.g. the
-# inbox and push outbox rows a new message causes): they commit or roll back with the event.
-_handlers: dict[str, list[Callable[[Any], None]]] = {}
-
-
 def register_serializer(event_name: str, serialize: Callable[[Any], dict]) -> None:
     _serializers[event_name] = serialize
 
 
-def on_event(event_name: str, handler: Callable[[Any], None]) -> None:
-    if handler not in _handlers.setdefault(event_name, []):
-        _handlers[event_name].append(handler)
+def serialize(event_name: str, entity: Any) -> dict:
+    """The event's JSON, in the shape the API layer registered for it (an empty object if none)."""
+    serialize_ = _serializers.get(event_name)
+    return serialize_(entity) if serialize_ else {}
 
 
 def record(change: Change) -> None:
     """Queue a change for the current transaction: streamed on commit, forgotten on rollback."""
     _transaction_info().setdefault(_KEY, []).append(change)
+
+
+def append(entries: Iterable[tuple[str, str, str]] = ()) -> None:
+    """Write `(user_id, kind, entity_id)` stream entries now, in the current transaction, together
+    with whatever `record` queued so far.
+
+    One UPDATE moves every stream head concerned (taking those users' row locks, in id order),
+    one INSERT writes the entries. An erased account's stream takes nothing more. Call it once, when
+    the use-case knows everything it changed: a second call takes more locks later, which is how
+    deadlocks start.
+    """
+    entries = [*entries, *_take_queued(db.session())]
+    if not entries:
+        return
+    counts = Counter(user_id for user_id, _, _ in entries)
+    heads = _reserve_positions(counts)
+    now = utcnow()
+    rows = []
+    for user_id, kind, entity_id in entries:
+        if user_id in heads:
+            heads[user_id] += 1
+            rows.append({"user_id": user_id, "position": heads[user_id], "kind": kind, "entity_id": entity_id,
+                         "created_at": now})
+    if rows:
+        db.session.connection().execute(insert(StreamChange), rows)
+
+
+def _take_queued(session: Session) -> list[tuple[str, str, str]]:
+    """Empty the `record` queue: its events are serialised now (after the commit the session can no
+    longer load anything) and its stream entries returned."""
+    queued: list[Change] = session.info.pop(_KEY, None) or []
+    if not queued:
+        return []
+    session.flush()
+    session.info.setdefault(_EVENTS_KEY, []).extend(
+        (c.user_ids, c.event, serialize(c.event, c.entity)) for c in queued if c.event)
+    return [(user_id, c.kind, c.entity_id) for c in queued for user_id in dict.fromkeys(c.user_ids)]
+
+
+def publish_after_commit(user_ids: list[str], event_name: str, payload: dict) -> None:
+    """Emit `event_name` with `payload` to these people's devices once the transaction has committed."""
+    _transaction_info().setdefault(_EVENTS_KEY, []).append((user_ids, event_name, payload))
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed (never if it rolls back)."""
+    callbacks = _transaction_info().setdefault(_AFTER_KEY, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def _transaction_info() -> dict:
@@ -61,61 +115,39 @@ def _transaction_info() -> dict:
     return session.info
 
 
-def _append_to_streams(session: Session) -> None:
-    changes: list[Change] = session.info.pop(_KEY, None) or []
-    if not changes:
-        return
-    for change in changes:
-        for handler in _handlers.get(change.event or "", ()):
-            handler(change.entity)
-    changes += session.info.pop(_KEY, None) or []  # what the handlers recorded
-    session.flush()
-    # Serialise now: after the commit the session can no longer load anything.
-    session.info[_EVENTS_KEY] = [
-        (c.user_ids, c.event, _serializers[c.event](c.entity) if c.event in _serializers else {})
-        for c in changes if c.event
-    ]
-    entries = [(user_id, c.kind, c.entity_id) for c in changes for user_id in dict.fromkeys(c.user_ids)]
-    counts: dict[str, int] = {}
-    for user_id, _, _ in entries:
-        counts[user_id] = counts.get(user_id, 0) + 1
-    heads = _reserve_positions(session, counts)
-    rows = []
-    for user_id, kind, entity_id in entries:
-        if user_id not in heads:  # an erased account's stream takes nothing more
-            continue
-        heads[user_id] += 1
-        rows.append({"user_id": user_id, "position": heads[user_id], "kind": kind, "entity_id": entity_id,
-                     "created_at": utcnow()})
-    session.execute(insert(StreamChange), rows)
+@cache
+def _move_heads_query(most: int):
+    """UPDATE users' stream heads by each one's count of new entries (at most `most`), in one
+    statement that can be reused: the count is written as 1 + [in the ids with 2 or more] + ...,
+    one expanding list of ids per step, so the statement depends only on `most`.
 
-
-def _reserve_positions(session: Session, counts: dict[str, int]) -> dict[str, int]:
-    """Move each stream head on, one user at a time in id order (so no deadlocks); return the old heads.
-
-    The UPDATE itself takes the row lock, and on PostgreSQL it is FOR NO KEY UPDATE (the column is
-    no key): this transaction has usually inserted rows that reference these users already (a
-    message's sender), which holds FOR KEY SHARE on them, and FOR UPDATE would conflict with another
-    transaction's KEY SHARE, so two senders sharing a member would deadlock.
+    The subquery locks the rows in id order before the UPDATE touches them (PostgreSQL locks in the
+    order rows come back), so two transactions sharing members wait instead of deadlocking. FOR NO
+    KEY UPDATE, not FOR UPDATE: this transaction has usually inserted rows that reference these
+    users already (a message's sender), which holds FOR KEY SHARE on them, and FOR UPDATE would
+    conflict with another transaction's KEY SHARE. SQLite ignores the clause (it has one writer).
     """
-    heads = {}
-    for user_id in sorted(counts):
-        new_head = session.execute(
-            update(User).where(User.id == user_id, User.erased_at.is_(None))
+    locked = (select(User.id).where(User.id.in_(bindparam("ids", expanding=True)), User.erased_at.is_(None))
+              .order_by(User.id).with_for_update(key_share=True))
+    step = [case((User.id.in_(bindparam(f"at_least_{n}", expanding=True)), 1), else_=0) for n in range(2, most + 1)]
+    return (update(User).where(User.id.in_(locked.scalar_subquery()))
             # updated_at stays: it is the profile's, and moving a stream head is no profile edit.
-            .values(stream_position=User.stream_position + counts[user_id], updated_at=User.updated_at)
-            .returning(User.stream_position)
-        ).scalar_one_or_none()
-        if new_head is not None:
-            heads[user_id] = new_head - counts[user_id]
-    return heads
+            .values(stream_position=sum(step, User.stream_position + 1), updated_at=User.updated_at)
+            .returning(User.id, User.stream_position))
 
 
-def after_commit(callback: Callable[[], None]) -> None:
-    """Run `callback` once the current transaction has committed (never if it rolls back)."""
-    callbacks = _transaction_info().setdefault(_AFTER_KEY, [])
-    if callback not in callbacks:
-        callbacks.append(callback)
+def _reserve_positions(counts: dict[str, int]) -> dict[str, int]:
+    """Move each stream head on by its count; return the old heads (erased accounts: none)."""
+    most = max(counts.values())
+    params = {"ids": sorted(counts)} | {
+        f"at_least_{n}": [user_id for user_id, count in counts.items() if count >= n] for n in range(2, most + 1)}
+    moved = db.session.connection().execute(_move_heads_query(most), params)
+    return {user_id: head - counts[user_id] for user_id, head in moved}
+
+
+def _write_queued(session: Session) -> None:
+    if session.info.get(_KEY):
+        append()
 
 
 def _publish(session: Session) -> None:
@@ -135,8 +167,8 @@ def _discard(session: Session, previous_transaction) -> None:
 
 
 def install(session_class) -> None:
-    """Hook the stream writer and the publisher into every session of `session_class`."""
-    if not event.contains(session_class, "before_commit", _append_to_streams):
-        event.listen(session_class, "before_commit", _append_to_streams)
+    """Hook the queued-change writer and the publisher into every session of `session_class`."""
+    if not event.contains(session_class, "before_commit", _write_queued):
+        event.listen(session_class, "before_commit", _write_queued)
         event.listen(session_class, "after_commit", _publish)
         event.listen(session_class, "after_soft_rollback", _discard)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, tuple_
 
 from models import Connection, ConnectionStatus, User, db, pair_key, utcnow
-from services import changes, free_text, profiles
+from services import changes, free_text, notifications, profiles
 from services.changes import Change
 from services.conversations import open_direct_conversation
 from services.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -106,5 +106,6 @@ def _check_may_ask_again(connection: Connection, requester_id: str) -> None:
 
 
 def _record(connection: Connection) -> None:
+    notifications.for_connection(connection)
     changes.record(Change([connection.requester_id, connection.addressee_id], "connection", connection.id,
                           event="connection.updated", entity=connection))

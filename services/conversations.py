@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 from models import (
     Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
 )
-from services import changes, policy
+from services import changes, notifications, policy
 from services.changes import Change
 from services.errors import NotFoundError
 from services.pagination import Page, decode_cursor, page_from_rows
@@ -157,6 +157,7 @@ def mark_read(viewer: User, conversation_id: str, *, seq: int) -> None:
     ).rowcount
     if moved:
         db.session.refresh(member)
+        notifications.clear_read(member)
         changes.record(Change(member_ids(conversation), "read", f"{conversation_id}:{viewer.id}",
                               event="read.updated", entity=member))
     db.session.commit()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from models import Conversation, ConversationKind, Message, Report, SafetyFlag, Severity, User, db, utcnow
+from models import ConversationKind, Message, Report, SafetyFlag, Severity, User, db, utcnow
 from services import moderation, notifications
 from services.safety import engine, resources
 
@@ -46,13 +47,18 @@ def screen(text: str, context: tuple[str, ...] = ()) -> Screening:
     return Screening(engine.assess(text, context), engine.contact_kinds(text), labels_for(text))
 
 
+@cache
+def _recent_context_query():
+    return select(Message.body).where(
+        Message.conversation_id == bindparam("conversation_id"), Message.sender_id == bindparam("sender_id"),
+        Message.deleted_at.is_(None), Message.created_at >= bindparam("since"),
+    ).order_by(Message.seq.desc()).limit(CONTEXT_MESSAGES)
+
+
 def recent_context(conversation_id: str, sender_id: str) -> tuple[str, ...]:
     """The sender's last few messages in this conversation within CONTEXT_WINDOW, oldest first."""
-    since = utcnow() - CONTEXT_WINDOW
-    rows = db.session.scalars(select(Message.body).where(
-        Message.conversation_id == conversation_id, Message.sender_id == sender_id,
-        Message.deleted_at.is_(None), Message.created_at >= since,
-    ).order_by(Message.seq.desc()).limit(CONTEXT_MESSAGES))
+    rows = db.session.connection().scalars(_recent_context_query(), {
+        "conversation_id": conversation_id, "sender_id": sender_id, "since": utcnow() - CONTEXT_WINDOW})
     return tuple(reversed([body for body in rows if body]))
 
 
@@ -133,14 +139,15 @@ def _concern_raised_recently(author: User) -> bool:
         is not None
 
 
-def act_on_new_message(sender: User, conversation: Conversation, message: Message,
-                       screening: Screening) -> tuple[dict | None, dict | None]:
-    """Inside the send transaction: alert moderators, flag early contact details. Returns (safety, warning)."""
+def act_on_new_message(sender: User, conversation_kind: str, message, screening: Screening
+                       ) -> tuple[dict | None, dict | None]:
+    """Inside the send transaction: alert moderators, flag early contact details. Returns (safety, warning).
+    `message`: the new message's id, conversation_id and seq."""
     safety = act_on_verdict(sender, screening.verdict, target_type="message", target_id=message.id)
     warning = None
-    early = conversation.kind == ConversationKind.DIRECT and message.seq <= EARLY_MESSAGES
+    early = conversation_kind == ConversationKind.DIRECT and message.seq <= EARLY_MESSAGES
     if screening.contact_kinds and early:
-        db.session.add(SafetyFlag(kind="contact_details", user_id=sender.id, conversation_id=conversation.id,
+        db.session.add(SafetyFlag(kind="contact_details", user_id=sender.id, conversation_id=message.conversation_id,
                                   message_id=message.id, found=screening.contact_kinds))
         warning = {"contact_details": screening.contact_kinds, "message": CONTACT_WARNING}
     return safety, warning

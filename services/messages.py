@@ -1,72 +1,91 @@
 """Messages: sent exactly once, numbered without gaps, edited briefly, deleted as tombstones."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from models import (
-    Connection, ConnectionStatus, Conversation, ConversationKind, ConversationMember, Message, User, db, new_id,
-    pair_key, utcnow,
-)
-from services import audit, blocks, changes, free_text, mentorships, message_safety, organisations
+from models import Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, utcnow
+from services import audit, changes, free_text, message_safety, notifications, organisations, policy
 from services.changes import Change
-from services.conversations import access_conversation, member_ids
+from services.conversations import MESSAGE_COLUMNS, access_conversation, member_ids
 from services.errors import ConflictError, ConversationEndedError, NotFoundError, PermissionDeniedError
 from services.pagination import Page, decode_cursor, encode_cursor
 
 EDIT_WINDOW = timedelta(minutes=15)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SentMessage:
-    """The message, whether this request created it, and what the safety screening says to the sender."""
+    """A message as its sender sees it after sending: whether this request created it, and what the
+    safety screening has to say to them (crisis helplines at once; a contact-details warning)."""
 
-    message: Message
+    id: str
+    conversation_id: str
+    seq: int
+    sender_id: str
+    client_msg_id: str
+    body: str | None
+    labels: list[str]
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
     created: bool
-    safety: dict | None = None   # crisis language: helplines, at once
-    warning: dict | None = None  # contact details early in a new relationship
+    safety: dict | None = None
+    warning: dict | None = None
 
-    def __getattr__(self, name):
-        return getattr(self.message, name)
+    @classmethod
+    def from_row(cls, row, *, created: bool = False) -> "SentMessage":
+        return cls(row.id, row.conversation_id, row.seq, row.sender_id, row.client_msg_id, row.body, row.labels,
+                   row.created_at, row.edited_at, row.deleted, created)
 
 
 def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body: str) -> SentMessage:
-    """Send a message. A retry with the same `client_msg_id` returns the original (not created), even
-    when two retries race. Screened for crisis language, contact details and advice; never blocked."""
-    conversation, member = access_conversation(sender, conversation_id)
-    existing = _find_sent(conversation_id, sender.id, client_msg_id)
-    if existing:
-        return SentMessage(existing, created=False)
-    _check_may_send(sender, conversation)
-    seq = _next_seq(conversation_id)  # takes the conversation's row lock until commit
-    # A racing retry may have committed while we waited for the lock.
-    existing = _find_sent(conversation_id, sender.id, client_msg_id)
-    if existing:
-        db.session.rollback()
-        return SentMessage(existing, created=False)
+    """Send a message, exactly once: a retry with the same `client_msg_id` returns the original (not
+    created), even when two retries race. Screened for crisis language, contact details and advice;
+    never blocked. Everything the message causes is written here, in one transaction: the message
+    with the next gap-free seq, the sender's read position, the safety actions, an inbox row and a
+    push for each other member, and an entry in every member's change stream; phones hear of it
+    through Socket.IO once it has committed."""
+    membership = _membership(sender.id, conversation_id)
+    if not policy.may_read_conversation(membership):
+        raise NotFoundError("Conversation not found.")
+    if membership.kind == ConversationKind.DIRECT and (refusal := _direct_refusal(sender.id, conversation_id)):
+        if (original := _find_sent(conversation_id, sender.id, client_msg_id)) is not None:
+            return SentMessage.from_row(original)  # a retry of a message sent before the refusal
+        raise refusal
     screening = message_safety.screen(body, message_safety.recent_context(conversation_id, sender.id))
-    message = Message(id=new_id(), conversation_id=conversation_id, seq=seq, sender_id=sender.id,
-                      client_msg_id=client_msg_id, body=body, labels=screening.labels)
-    db.session.add(message)
-    member.read_seq = seq  # your own message is read
-    safety, warning = message_safety.act_on_new_message(sender, conversation, message, screening)
-    # Who hears it is read under the conversation's row lock (taken by _next_seq): someone whose
-    # leaving committed first is not told, even though `conversation.members` was loaded before.
-    recipients = db.session.scalars(select(ConversationMember.user_id).where(
-        ConversationMember.conversation_id == conversation_id, ConversationMember.left_at.is_(None)))
-    changes.record(Change(list(recipients), "message", message.id, event="message.created", entity=message))
+
+    seq = _next_seq(conversation_id)  # takes the conversation's row lock until commit
+    # Under the lock, a racing retry has either committed (found here) or waits for us.
+    if (original := _find_sent(conversation_id, sender.id, client_msg_id)) is not None:
+        db.session.rollback()
+        return SentMessage.from_row(original)
+    sent = SentMessage(new_id(), conversation_id, seq, sender.id, client_msg_id, body, screening.labels, utcnow(),
+                       None, False, created=True)
+    db.session.connection().execute(_insert_message(), [_message_row(sent)])
+    db.session.connection().execute(_mark_read(), {"in_conversation": conversation_id, "member_id": sender.id, "own_seq": seq})
+    safety, warning = message_safety.act_on_new_message(sender, membership.kind, sent, screening)
+
+    # Who hears it is read under the row lock: someone whose leaving committed first is not told.
+    recipients = notifications.message_recipients(conversation_id, sender.id)
+    notified = notifications.for_message(sent.id, conversation_id, seq, recipients)
+    members = [sender.id, *(person.user_id for person in recipients)]
+    changes.append([*((user_id, "message", sent.id) for user_id in members),
+                    *((user_id, "notification", notification_id) for user_id, notification_id in notified.items())])
+    changes.publish_after_commit(members, "message.created", changes.serialize("message.created", sent))
     try:
         db.session.commit()
     except IntegrityError:  # the unique constraints are the backstop for any race we did not foresee
         db.session.rollback()
-        existing = _find_sent(conversation_id, sender.id, client_msg_id)
-        if existing is None:
+        original = _find_sent(conversation_id, sender.id, client_msg_id)
+        if original is None:
             raise
-        return SentMessage(existing, created=False)
-    return SentMessage(message, created=True, safety=safety, warning=warning)
+        return SentMessage.from_row(original)
+    return replace(sent, safety=safety, warning=warning)
 
 
 def list_messages(viewer: User, conversation_id: str, *, before_seq: int | None = None,
@@ -155,36 +174,75 @@ def _access_message(viewer: User, message_id: str) -> Message:
     return message
 
 
-def _find_sent(conversation_id: str, sender_id: str, client_msg_id: str) -> Message | None:
-    return db.session.scalar(select(Message).where(
-        Message.conversation_id == conversation_id, Message.sender_id == sender_id,
-        Message.client_msg_id == client_msg_id,
-    ).execution_options(populate_existing=True))
+# The send path's statements are built once, with bound parameters (building a statement and its
+# cache key on every call cost more than running it), and run on the session's connection, in its
+# transaction, as Core statements: the ORM's per-statement work (identity-map bookkeeping) is for
+# objects, and this path loads none.
+@cache
+def _membership_query():
+    return (select(ConversationMember.left_at, Conversation.kind)
+            .join(Conversation, Conversation.id == ConversationMember.conversation_id)
+            .where(ConversationMember.conversation_id == bindparam("conversation_id"),
+                   ConversationMember.user_id == bindparam("user_id")))
+
+
+def _membership(user_id: str, conversation_id: str):
+    """The caller's membership (`left_at`) with the conversation's kind, or None."""
+    return db.session.connection().execute(_membership_query(), {"conversation_id": conversation_id, "user_id": user_id}).first()
+
+
+def _direct_refusal(sender_id: str, conversation_id: str) -> Exception | None:
+    """Why the sender may not write in this direct conversation now (policy C6), or None."""
+    state = policy.direct_message_state(sender_id, conversation_id)
+    if state is None:
+        return PermissionDeniedError("The other person has left this conversation.")
+    if state.erased:
+        return ConversationEndedError("This person deleted their account; the conversation has ended.")
+    if state.blocked:
+        return PermissionDeniedError("You cannot send messages in this conversation.")
+    if not state.related:
+        return PermissionDeniedError("Direct messages need an accepted connection or mentorship.")
+    return None
+
+
+@cache
+def _find_sent_query():
+    return select(*MESSAGE_COLUMNS).where(
+        Message.conversation_id == bindparam("conversation_id"), Message.sender_id == bindparam("sender_id"),
+        Message.client_msg_id == bindparam("client_msg_id"))
+
+
+def _find_sent(conversation_id: str, sender_id: str, client_msg_id: str):
+    return db.session.connection().execute(_find_sent_query(), {"conversation_id": conversation_id, "sender_id": sender_id,
+                                                   "client_msg_id": client_msg_id}).first()
+
+
+@cache
+def _next_seq_query():
+    return (update(Conversation).where(Conversation.id == bindparam("conversation"))
+            .values(last_seq=Conversation.last_seq + 1, last_activity_at=bindparam("now"))
+            .returning(Conversation.last_seq))
 
 
 def _next_seq(conversation_id: str) -> int:
-    return db.session.execute(
-        update(Conversation).where(Conversation.id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, last_activity_at=utcnow())
-        .returning(Conversation.last_seq)
-    ).scalar_one()
+    return db.session.connection().execute(_next_seq_query(), {"conversation": conversation_id, "now": utcnow()}).scalar_one()
 
 
-def _check_may_send(sender: User, conversation: Conversation) -> None:
-    if conversation.kind != ConversationKind.DIRECT:
-        return
-    other = next((uid for uid in member_ids(conversation) if uid != sender.id), None)
-    if other is None:
-        raise PermissionDeniedError("The other person has left this conversation.")
-    if db.session.scalar(select(User.erased_at).where(User.id == other)) is not None:
-        raise ConversationEndedError("This person deleted their account; the conversation has ended.")
-    if blocks.is_blocked_either_way(sender.id, other):
-        raise PermissionDeniedError("You cannot send messages in this conversation.")
-    if not _may_message_directly(sender.id, other):
-        raise PermissionDeniedError("Direct messages need an accepted connection or mentorship.")
+@cache
+def _insert_message():
+    return insert(Message)
 
 
-def _may_message_directly(user_a: str, user_b: str) -> bool:
-    connected = db.session.scalar(select(Connection.id).where(
-        Connection.pair_key == pair_key(user_a, user_b), Connection.status == ConnectionStatus.ACCEPTED))
-    return connected is not None or mentorships.has_active_mentorship(user_a, user_b)
+def _message_row(sent: SentMessage) -> dict:
+    return {"id": sent.id, "conversation_id": sent.conversation_id, "seq": sent.seq, "sender_id": sent.sender_id,
+            "client_msg_id": sent.client_msg_id, "body": sent.body, "labels": sent.labels,
+            "created_at": sent.created_at}
+
+
+@cache
+def _mark_read():
+    """Your own message is read."""
+    return (update(ConversationMember)
+            .where(ConversationMember.conversation_id == bindparam("in_conversation"),
+                   ConversationMember.user_id == bindparam("member_id"))
+            .values(read_seq=bindparam("own_seq")))

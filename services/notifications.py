@@ -1,13 +1,16 @@
 """Who is told what: inbox rows and push outbox rows, written in the transaction of the event.
 
-Handlers here run through `services.changes.on_event`, inside the transaction that sends the
-message or answers the request, so a notification exists exactly when its cause does.
+The use-case that causes a notification calls one of these functions itself (a message send calls
+`for_message`, a connection change `for_connection`), inside its own transaction, so a notification
+exists exactly when its cause does and the cause's code shows it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 
 from models import (
     Connection, ConnectionStatus, ConversationMember, Message, Notification, PushOutbox, User, db, new_id, utcnow,
@@ -53,19 +56,63 @@ def _push_wanted(user: User, type_: str) -> bool:
     return user.is_active and (switch is None or types.get(switch, True))
 
 
-def on_message_created(message: Message) -> None:
-    recipients = db.session.scalars(
-        select(ConversationMember).where(ConversationMember.conversation_id == message.conversation_id,
-                                         ConversationMember.user_id != message.sender_id,
-                                         ConversationMember.left_at.is_(None))
-    )
-    for member in recipients:
-        notify(member.user, "message",
-               {"conversation_id": message.conversation_id, "message_id": message.id},
-               push=not member.muted, message=message)
+@dataclass(frozen=True)
+class Recipient:
+    """Someone a new message notifies: their membership's mute and what their settings say."""
+
+    user_id: str
+    muted: bool
+    active: bool
+    settings: dict | None
+    timezone: str | None
 
 
-def on_connection_updated(connection: Connection) -> None:
+@cache
+def _recipients_query():
+    return (select(ConversationMember.user_id, ConversationMember.muted, User.suspended_at, User.settings,
+                   User.timezone)
+            .join(User, User.id == ConversationMember.user_id)
+            .where(ConversationMember.conversation_id == bindparam("conversation_id"),
+                   ConversationMember.user_id != bindparam("sender_id"), ConversationMember.left_at.is_(None),
+                   User.erased_at.is_(None)))
+
+
+def message_recipients(conversation_id: str, sender_id: str) -> list[Recipient]:
+    """The other current members with what deciding their push needs, in one query. Read it under
+    the conversation's row lock: someone whose leaving committed first is not told."""
+    rows = db.session.connection().execute(_recipients_query(), {"conversation_id": conversation_id, "sender_id": sender_id})
+    return [Recipient(user_id, muted, suspended_at is None, settings, timezone)
+            for user_id, muted, suspended_at, settings, timezone in rows]
+
+
+def for_message(message_id: str, conversation_id: str, seq: int, recipients: list[Recipient]) -> dict[str, str]:
+    """An inbox row for every recipient and a push in the outbox for each who wants one, in two
+    INSERTs (quiet hours make the push silent; a muted conversation or a switched-off type gives
+    none). Returns user id -> notification id, for the recipients' change streams."""
+    if not recipients:
+        return {}
+    now = utcnow()
+    data = {"conversation_id": conversation_id, "message_id": message_id}
+    inbox, outbox = [], []
+    for person in recipients:
+        notification_id = new_id()
+        inbox.append({"id": notification_id, "user_id": person.user_id, "type": "message", "data": data,
+                      "conversation_id": conversation_id, "seq": seq, "created_at": now})
+        prefs = (person.settings or {}).get("notifications", {})
+        if person.active and not person.muted and prefs.get("types", {}).get("message", True):
+            outbox.append({"id": new_id(), "user_id": person.user_id, "notification_id": notification_id,
+                           "silent": is_quiet(prefs.get("quiet_hours"), person.timezone, now),
+                           "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+                           "delivered_device_ids": [], "created_at": now})
+    db.session.connection().execute(insert(Notification), inbox)
+    if outbox:
+        db.session.connection().execute(insert(PushOutbox), outbox)
+        changes.after_commit(push_jobs.nudge)
+    return {row["user_id"]: row["id"] for row in inbox}
+
+
+def for_connection(connection: Connection) -> None:
+    """A request, an acceptance or a refusal: the other person's inbox (and phone) hear of it."""
     data = {"connection_id": connection.id}
     if connection.status == ConnectionStatus.PENDING:
         notify(db.session.get(User, connection.addressee_id), "connection_request", data)
@@ -77,7 +124,7 @@ def on_connection_updated(connection: Connection) -> None:
         notify(db.session.get(User, connection.requester_id), "connection_declined", data, push=False)
 
 
-def on_read_updated(member: ConversationMember) -> None:
+def clear_read(member: ConversationMember) -> None:
     """Reading a conversation clears its message notifications up to the read position."""
     db.session.execute(update(Notification).where(
         Notification.user_id == member.user_id, Notification.conversation_id == member.conversation_id,
@@ -95,12 +142,6 @@ def on_conversation_left(user_id: str, conversation_id: str) -> None:
     db.session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.conversation_id == conversation_id,
         Notification.read_at.is_(None)).values(read_at=utcnow()))
-
-
-def install() -> None:
-    changes.on_event("message.created", on_message_created)
-    changes.on_event("connection.updated", on_connection_updated)
-    changes.on_event("read.updated", on_read_updated)
 
 
 def list_notifications(user: User, *, unread_only: bool = False, limit: int = 20,

@@ -28,6 +28,10 @@ Conversations and circles
   C5. Hosts and staff who cover the circle invite, let in and remove people; only staff remove a
       host. Staff acting as staff invite only people in their scope, and never invite or let in
       themselves: a moderator joins a private circle only when a host invites them, as anyone else.
+  C6. A member writes in a circle's conversation while they are a member (C1). In a direct
+      conversation they write only while the other person is still in it and has an account,
+      neither has blocked the other, and the two have an accepted connection or an active
+      mentorship. A retry of a message sent before that changed still gets its original answer.
 
 Staff scope
   S1. Admins, and moderators who moderate no organisation, are network-wide: their scope is
@@ -77,10 +81,14 @@ Health information (conditions)
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from models import (
-    Condition, Connection, ConnectionStatus, ConversationMember, Course, CourseEnrolment, CourseTutor,
+    Block, Condition, Connection, ConnectionStatus, Conversation, ConversationMember, Course, CourseEnrolment, CourseTutor,
     EnrolmentStatus, Group, GroupMembership, MembershipRole, Mentorship, MentorshipStatus, Message,
     OrganisationMember, Report, Role, User, UserCondition, db, pair_key,
 )
@@ -103,6 +111,37 @@ def may_see_person(viewer: User, other: User) -> bool:
 def may_read_conversation(member: ConversationMember | None) -> bool:
     """C1: a current member (their membership row, not left) reads a conversation; nobody else does."""
     return member is not None and member.left_at is None
+
+
+@dataclass(frozen=True)
+class DirectMessageState:
+    erased: bool   # the other person deleted their account
+    blocked: bool  # either of them blocked the other
+    related: bool  # an accepted connection or an active mentorship
+
+
+@cache
+def _direct_message_query():
+    other, me = aliased(ConversationMember), bindparam("sender_id")
+    them = other.user_id
+    blocked = exists().where(or_(and_(Block.blocker_id == me, Block.blocked_id == them),
+                                 and_(Block.blocker_id == them, Block.blocked_id == me)))
+    # The direct conversation's key is the pair's key, so the connection is found by its unique index.
+    connected = exists().where(Connection.pair_key == Conversation.direct_key,
+                               Connection.status == ConnectionStatus.ACCEPTED)
+    mentoring = exists().where(Mentorship.status == MentorshipStatus.ACTIVE,
+                               or_(and_(Mentorship.mentor_id == me, Mentorship.mentee_id == them),
+                                   and_(Mentorship.mentor_id == them, Mentorship.mentee_id == me)))
+    return (select(User.erased_at.is_not(None), blocked, or_(connected, mentoring))
+            .select_from(other).join(User, User.id == them).join(Conversation, Conversation.id == other.conversation_id)
+            .where(other.conversation_id == bindparam("conversation_id"), them != me, other.left_at.is_(None)))
+
+
+def direct_message_state(sender_id: str, conversation_id: str) -> DirectMessageState | None:
+    """C6 for a direct conversation, in one query; None when the other person has left it."""
+    row = db.session.connection().execute(_direct_message_query(),
+                             {"sender_id": sender_id, "conversation_id": conversation_id}).first()
+    return None if row is None else DirectMessageState(*row)
 
 
 def circles_visible_to(viewer: User) -> ColumnElement[bool]:

@@ -54,7 +54,10 @@ def _converter(field: fields.Field):
 
 class FastDump(Schema):
     """A Schema whose `dump` runs a plan compiled on first use (falls back to marshmallow when the
-    schema has hooks, `only`/`exclude`, or is asked for something the plan does not cover)."""
+    schema has hooks, `only`/`exclude`, or is asked for something the plan does not cover).
+    Keys named in `omit_if_none` are left out of the answer when their value is None."""
+
+    omit_if_none: tuple[str, ...] = ()
 
     def _plan(self):
         plan = self.__dict__.get("_fast_plan")
@@ -73,11 +76,11 @@ class FastDump(Schema):
         for key, attribute, convert, field in self._plan():
             if convert is None:
                 value = field.serialize(attribute, obj, accessor=self.get_attribute)
-                if value is not missing:
+                if value is not missing and not (value is None and key in self.omit_if_none):
                     out[key] = value
                 continue
             value = obj.get(attribute, _ABSENT) if is_dict else getattr(obj, attribute, _ABSENT)
-            if value is not _ABSENT:
+            if value is not _ABSENT and not (value is None and key in self.omit_if_none):
                 out[key] = convert(value)
         return out
 

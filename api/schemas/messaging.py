@@ -1,7 +1,7 @@
 """Connections, conversations, messages, blocks and sync."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Body, Id, Line, PageArgsSchema, Text, UTCDateTime, page_schema
 from api.schemas.fastdump import FastDump
@@ -53,12 +53,10 @@ class ContactWarningSchema(Schema):
 class SentMessageSchema(MessageSchema):
     """The sender's view of a message just sent: with what the safety screening has to say."""
 
+    omit_if_none = ("safety", "warning")
+
     safety = fields.Nested(SafetySchema)
     warning = fields.Nested(ContactWarningSchema)
-
-    @post_dump
-    def drop_empty(self, data, **kwargs):
-        return {key: value for key, value in data.items() if key not in ("safety", "warning") or value is not None}
 
 
 class MemberSchema(FastDump):

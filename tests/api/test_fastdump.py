@@ -68,11 +68,15 @@ def test_answers_are_the_same_document_with_and_without_the_fast_path(client, ne
     assert fast[6].json["items"] and fast[7].json["items"], "connections and blocks should not be empty"
 
 
-def test_a_sent_message_keeps_its_safety_fields(client, network):
-    """SentMessageSchema has a post_dump hook: it goes through marshmallow, dropping empty extras."""
+def test_a_sent_message_leaves_out_empty_safety_fields_and_keeps_full_ones(client, network):
+    """SentMessageSchema's `omit_if_none`: no `safety` key when there is nothing to say, the whole
+    nested answer when there is."""
     sent = send(client, network["ann"], network["with_bob"], "call me on 07700 900123")
     assert sent.status_code == 201
     assert "safety" not in sent.json and sent.json["body"] == "call me on 07700 900123"
+    assert sent.json["warning"]["contact_details"] and sent.json["warning"]["message"]
+    quiet = send(client, network["ann"], network["with_bob"], "see you on thursday")
+    assert "safety" not in quiet.json and "warning" not in quiet.json
 
 
 class Thing:
