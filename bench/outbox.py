@@ -270,6 +270,16 @@ def sdk_paths_lines(rows: list[dict]) -> list[str]:
              "|---|--:|--:|--:|---|--:|"]
     lines += [f"| {r['label']} | {r['rps']:,.0f} | {r['cpu_ms']:.2f} | {r['fake_ms']:.2f} | {r['version']} | "
               f"{r['failures']} |" for r in rows]
+    lines += ["", "`send_each_async` reaches the fake through the same `_MessagingService._fcm_url` as `send_each` "
+              "(FCM_ENDPOINT works for both; `tests/push/test_gateway.py` guards it). Its httpx client enables HTTP/2, "
+              "but HTTP/2 needs TLS (ALPN) or prior knowledge and the SDK leaves HTTP/1.1 enabled, so on `http://` it "
+              "speaks HTTP/1.1, one request per connection at a time, and no h2c upgrade is tried: a fake on "
+              "`http://` needs nothing more. Per request it runs httpx, httpcore, h11 and anyio, a deep copy of its "
+              "retry settings, a new google-auth `Request` (a `requests.Session`) for the credential check and, "
+              "without `sniffio` installed, a failed `import sniffio` that walks `sys.path`; with more requests in "
+              "flight than connections, httpcore hands several of them the same idle connection and all but one "
+              "retry. So the async path costs this process more CPU per message than `send_each`, and the gateway "
+              "keeps `send_each`."]
     return lines
 
 

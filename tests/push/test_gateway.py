@@ -239,3 +239,20 @@ def test_a_proxy_from_the_environment_still_carries_the_pushes(httpserver, no_sd
     assert result.outcome == Outcome.DELIVERED
     [(request, _)] = httpserver.log
     assert request.headers["Host"] == "fcm.invalid"
+
+
+def test_send_each_async_follows_the_same_url_and_falls_back_to_http_1_1_on_a_plain_http_fake(fcm):
+    """Guard for the benchmark's comparison of firebase-admin's two send paths (docs/performance.md):
+    httpx's HTTP/2 needs TLS (ALPN) or prior knowledge, so on http:// the async client speaks HTTP/1.1 to
+    the same `_fcm_url` FCM_ENDPOINT sets, with the same credential; no h2c upgrade is attempted."""
+    import asyncio
+
+    fcm.answer(lambda: fcm_error(404, "NOT_FOUND", "UNREGISTERED"), token="gone")
+    messages = [messaging.Message(token=token, data={"k": "v"}) for token in ("ok", "gone")]
+    batch = asyncio.run(messaging.send_each_async(messages, dry_run=False, app=fcm.gateway._app))
+    assert batch.responses[0].success
+    assert isinstance(batch.responses[1].exception, messaging.UnregisteredError)
+    assert sorted(fcm.tokens) == ["gone", "ok"]
+    for request in fcm.requests:
+        assert request.headers["Authorization"] == "Bearer test-token"
+        assert request.environ["SERVER_PROTOCOL"] == "HTTP/1.1" and "Upgrade" not in request.headers

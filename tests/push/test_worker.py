@@ -513,3 +513,37 @@ def test_a_worker_that_lost_its_lease_leaves_the_new_owners_claim_alone(app, cli
     assert len(row.delivered_device_ids) == 1  # what the slow worker delivered is remembered
     with app.app_context():
         assert PushWorker(fcm.gateway)._claim() == []
+
+
+# --- bookkeeping in a few statements per batch ------------------------------------------------------
+
+def _statements_to_drain(app, gateway, person, rows: int) -> int:
+    with app.app_context():
+        for _ in range(rows):
+            notification = Notification(user_id=person.id, type="message", data={})
+            db.session.add(notification)
+            db.session.flush()
+            db.session.add(PushOutbox(user_id=person.id, notification_id=notification.id))
+        db.session.commit()
+        engine, seen = db.engine, []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            stats = PushWorker(gateway).drain()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert stats.sent == rows
+    return len(seen)
+
+
+def test_claiming_planning_and_settling_a_batch_take_the_same_statements_for_3_rows_as_for_40(app, people, fcm):
+    """Per batch, not per row: the lease, the plan's reads and the settling are a fixed handful of statements."""
+    few, many = people.make(), people.make()
+    insert_devices(app, few.id, ["few-phone"])
+    insert_devices(app, many.id, ["many-phone", "many-tablet"])
+    assert _statements_to_drain(app, fcm.gateway, few, 3) == _statements_to_drain(app, fcm.gateway, many, 40)
+    assert sorted(fcm.tokens) == sorted(["few-phone"] * 3 + ["many-phone", "many-tablet"] * 40)
