@@ -5,28 +5,37 @@ their public conditions and public profile fields. A `matches` or `private` cond
 year or anything else hidden never decides who is in the pool, their score or their order, so
 no seeker can learn it by changing their own conditions and watching the list.
 
-The pool queries use only what can be checked in SQL on every engine (shared condition or
-condition group, a shared language, exclusions, programme scope, mentor availability) and take the strongest tiers
-first (same condition and region, same condition, same group; mentors by rating), so the rows
-scored in Python hold the best matches even among 100,000 patients. Within a tier of peers the
-pool is a sample, not a ranking: that is what keeps a common condition as cheap as a rare one.
+The pool takes the strongest tiers first (same condition and region, same condition, same group;
+mentors by rating within a tier), so the rows scored in Python hold the best matches even among
+100,000 patients:
+
+- Peers: one plain `LIMIT` query per tier (shared condition, a shared language, exclusions,
+  programme scope). Within a tier the pool is a sample, not a ranking: that is what keeps a common
+  condition as cheap as a rare one.
+- Mentors: the few hundred mentors who list a condition of the group as public come from a shortlist
+  kept between requests (pools.py); one query checks them all live (still public, accepting, under
+  capacity, accredited, active, consenting, a shared language, programme scope) and Python orders them
+  by tier, counted rating and id, as the tier queries did.
+
+The condition taxonomy is kept between requests too (pools.taxonomy). Statements are SQLAlchemy Core:
+no ORM objects are built on the hot path but the `limit` users returned.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from models import (
-    Condition, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition,
-    db, utcnow,
+    Block, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition, db, utcnow,
 )
-from services import blocks, organisations, policy
+from services import organisations, policy
 from services.errors import ConflictError, InvalidInputError
-from services.matching import scoring
+from services.matching import pools, scoring
 
 POOL_SIZE = 150
+REGION, SAME_CONDITION, SAME_GROUP = 0, 1, 2  # the tiers, strongest first
 
 
 @dataclass
@@ -41,18 +50,23 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
     """The best `limit` peers or mentors for `seeker`, best first, each with plain-language reasons."""
     if seeker.health_consent_withdrawn_at is not None:
         raise ConflictError("Matching uses your health information; give your consent again (POST /me/consents).")
-    own = {uc.condition_id for uc in seeker.conditions}
-    if condition_id and condition_id not in own:
+    own = seeker.conditions
+    if condition_id and condition_id not in {uc.condition_id for uc in own}:
         raise InvalidInputError("condition_id", "Choose one of your own conditions (PUT /me/conditions).")
-    focus = {condition_id} if condition_id else own
+    focus = {condition_id} if condition_id else {uc.condition_id for uc in own}
     if not focus:
         return []
-    pool = _candidate_pool(seeker, focus, kind=kind)
+    taxonomy = pools.taxonomy(needed=focus)
+    related = taxonomy.related(focus)
+    taken = _excluded_ids(seeker.id) | {seeker.id}
+    if kind == "mentor":
+        pool = _mentor_pool(seeker, focus, related, taken)
+    else:
+        pool = _peer_pool(seeker, focus, related, taken)
     if not pool:
         return []
-    people = _load_people(pool, findable_only=True)
-    mentors = _load_mentor_facts(pool) if kind == "mentor" else {}
-    me = _load_people([seeker.id], findable_only=False)[seeker.id]
+    people, mentors = _load_candidates(pool, taxonomy, mentors=kind == "mentor")
+    me = _seeker_facts(seeker, taxonomy)
     matches = []
     for candidate_id in pool:
         mentor = mentors.get(candidate_id)
@@ -63,108 +77,128 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
         if points > 0:
             matches.append((points, candidate_id, reasons))
     matches.sort(key=lambda m: (-m[0], m[1]))
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([m[1] for m in matches[:limit]])))}
-    return [Match(users[uid], points, reasons) for points, uid, reasons in matches[:limit]]
+    best = matches[:limit]
+    users = {u.id: u for u in db.session.scalars(
+        select(User).options(selectinload(User.role_rows)).where(User.id.in_([m[1] for m in best])))}
+    return [Match(users[uid], points, reasons) for points, uid, reasons in best]
 
 
-def _candidate_pool(seeker: User, focus: set[str], *, kind: str) -> list[str]:
+# --- The pool ----------------------------------------------------------------------------------
+
+def _findable_candidate(seeker: User):
+    """What every candidate must be, checked live: active, consenting, sharing a language, in scope."""
+    languages = seeker.languages or ["en"]
+    return (User.suspended_at.is_(None), User.erased_at.is_(None), User.health_consent_withdrawn_at.is_(None),
+            or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]),
+            organisations.matching_filter(seeker, UserCondition.user_id))
+
+
+def _peer_pool(seeker: User, focus: set[str], related: set[str], taken: set[str]) -> list[str]:
     """Fill the pool tier by tier, strongest first: the chosen condition in the seeker's region, the
     chosen condition anywhere, then the rest of its group. Each tier is a plain LIMIT query (no
     sorting of everyone who shares a common condition), so the cost stays flat as the network grows.
     """
-    related = _related_conditions(focus)
     tiers = [(focus, seeker.region)] if seeker.region else []
     tiers += [(focus, None), (related - focus, None)]
-    taken = _excluded_ids(seeker.id) | {seeker.id}
+    taken = set(taken)
     pool: list[str] = []
     for condition_ids, region in tiers:
         room = POOL_SIZE - len(pool)
         if room <= 0:
             break
         if condition_ids:
-            found = _tier(seeker, condition_ids, region=region, kind=kind, excluded=taken, limit=room)
+            stmt = (select(UserCondition.user_id).distinct()
+                    .join(User, User.id == UserCondition.user_id)
+                    .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility == policy.FINDABLE,
+                           UserCondition.user_id.notin_(taken), *_findable_candidate(seeker)))
+            if region:
+                stmt = stmt.where(User.region == region)
+            found = list(db.session.scalars(stmt.limit(room)))
             pool += found
-            taken |= set(found)
+            taken.update(found)
     return pool
 
 
-def _tier(seeker: User, condition_ids: set[str], *, region: str | None, kind: str, excluded: set[str],
-          limit: int) -> list[str]:
-    languages = seeker.languages or ["en"]
-    stmt = (
-        select(UserCondition.user_id).distinct()
+def _mentor_pool(seeker: User, focus: set[str], related: set[str], taken: set[str]) -> list[str]:
+    """The POOL_SIZE best open mentors by (tier, counted rating, id): the first rows of the tier queries
+    (ORDER BY counted rating DESC, id) one after the other. Like scoring.rating, a mean from fewer than
+    MIN_RATINGS ratings counts as none, so it cannot buy a place in the pool."""
+    shortlist = pools.mentors_listing(related) - taken
+    if not shortlist:
+        return []
+    rows = db.session.execute(
+        select(UserCondition.user_id, UserCondition.condition_id, User.region,
+               MentorProfile.rating_count, MentorProfile.rating_mean)
         .join(User, User.id == UserCondition.user_id)
-        .where(UserCondition.condition_id.in_(condition_ids), UserCondition.visibility == policy.FINDABLE,
-               UserCondition.user_id.notin_(excluded), User.suspended_at.is_(None), User.erased_at.is_(None),
-               User.health_consent_withdrawn_at.is_(None),
-               or_(*[User.languages_key.like(f"%,{lang},%") for lang in languages]),
-               organisations.matching_filter(seeker, UserCondition.user_id))
-    )
-    if region:
-        stmt = stmt.where(User.region == region)
-    if kind == "mentor":
-        # Like scoring.rating: a mean from fewer than MIN_RATINGS ratings must not buy a place in the pool.
-        counted = func.coalesce(case((MentorProfile.rating_count >= scoring.MIN_RATINGS, MentorProfile.rating_mean),
-                                     else_=None), 0).label("counted_rating")
-        stmt = (stmt.add_columns(counted)
-                .join(MentorProfile, MentorProfile.user_id == UserCondition.user_id)
-                .where(MentorProfile.accepting_mentees.is_(True),
-                       MentorProfile.active_mentees < MentorProfile.capacity,
-                       MentorProfile.accredited_until > utcnow())
-                .order_by(counted.desc(), UserCondition.user_id))
-    return [row[0] for row in db.session.execute(stmt.limit(limit))]
-
-
-def _related_conditions(focus: set[str]) -> set[str]:
-    """The chosen conditions, their groups, and every condition in those groups."""
-    parents = {p for p in db.session.scalars(select(Condition.parent_id).where(Condition.id.in_(focus))) if p}
-    groups = parents | focus
-    siblings = set(db.session.scalars(select(Condition.id).where(Condition.parent_id.in_(groups))))
-    return focus | parents | siblings
+        .join(MentorProfile, MentorProfile.user_id == UserCondition.user_id)
+        .where(UserCondition.user_id.in_(sorted(shortlist)), UserCondition.condition_id.in_(related),
+               UserCondition.visibility == policy.FINDABLE, *_findable_candidate(seeker),
+               MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
+               MentorProfile.accredited_until > utcnow()))
+    best: dict[str, tuple[int, float]] = {}
+    for user_id, condition_id, region, rating_count, rating_mean in rows:
+        if condition_id in focus:
+            tier = REGION if seeker.region and region == seeker.region else SAME_CONDITION
+        else:
+            tier = SAME_GROUP
+        counted = rating_mean if rating_count >= scoring.MIN_RATINGS and rating_mean is not None else 0.0
+        if user_id not in best or tier < best[user_id][0]:
+            best[user_id] = (tier, counted)
+    ordered = sorted(best, key=lambda uid: (best[uid][0], -best[uid][1], uid))
+    return ordered[:POOL_SIZE]
 
 
 def _excluded_ids(seeker_id: str) -> set[str]:
-    """Blocked either way, already connected or asked, already in a mentorship (requested or active)."""
-    excluded = blocks.hidden_user_ids(seeker_id)
-    for requester, addressee in db.session.execute(
-        select(Connection.requester_id, Connection.addressee_id).where(
-            or_(Connection.requester_id == seeker_id, Connection.addressee_id == seeker_id),
-            Connection.status.in_([ConnectionStatus.PENDING, ConnectionStatus.ACCEPTED]))):
-        excluded.add(addressee if requester == seeker_id else requester)
-    for mentor, mentee in db.session.execute(
-        select(Mentorship.mentor_id, Mentorship.mentee_id).where(
-            or_(Mentorship.mentor_id == seeker_id, Mentorship.mentee_id == seeker_id),
-            Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE]))):
-        excluded.add(mentee if mentor == seeker_id else mentor)
-    return excluded
+    """Blocked either way (as services.blocks.hidden_user_ids), already connected or asked, already in
+    a mentorship (requested or active): one statement."""
+    open_connection = Connection.status.in_([ConnectionStatus.PENDING, ConnectionStatus.ACCEPTED])
+    open_mentorship = Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE])
+    return set(db.session.scalars(union_all(
+        select(Block.blocked_id).where(Block.blocker_id == seeker_id),
+        select(Block.blocker_id).where(Block.blocked_id == seeker_id),
+        select(Connection.addressee_id).where(Connection.requester_id == seeker_id, open_connection),
+        select(Connection.requester_id).where(Connection.addressee_id == seeker_id, open_connection),
+        select(Mentorship.mentee_id).where(Mentorship.mentor_id == seeker_id, open_mentorship),
+        select(Mentorship.mentor_id).where(Mentorship.mentee_id == seeker_id, open_mentorship),
+    )))
 
 
-def _load_people(user_ids: list[str], *, findable_only: bool) -> dict[str, scoring.Person]:
-    """Scoring facts: the seeker's own conditions, or only the public ones of candidates."""
-    parent = aliased(Condition)
-    rows = db.session.execute(
-        select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
-               UserCondition.treatments, Condition.name, Condition.parent_id, parent.name)
-        .join(Condition, Condition.id == UserCondition.condition_id)
-        .outerjoin(parent, parent.id == Condition.parent_id)
-        .where(UserCondition.user_id.in_(user_ids),
-               *([UserCondition.visibility == policy.FINDABLE] if findable_only else []))
-    )
+# --- Scoring facts -----------------------------------------------------------------------------
+
+def _condition_facts(taxonomy: pools.Taxonomy, condition_id: str, diagnosed_year: int | None,
+                     treatments) -> scoring.ConditionFacts:
+    return scoring.ConditionFacts(condition_id, taxonomy.names.get(condition_id, ""), taxonomy.parents.get(condition_id),
+                                  taxonomy.parent_name(condition_id), diagnosed_year, list(treatments or []))
+
+
+def _seeker_facts(seeker: User, taxonomy: pools.Taxonomy) -> scoring.Person:
+    """The seeker's own conditions, of every visibility (H2: they choose what to search for)."""
+    conditions = [_condition_facts(taxonomy, uc.condition_id, uc.diagnosed_year, uc.treatments)
+                  for uc in sorted(seeker.conditions, key=lambda uc: uc.condition_id)]
+    return scoring.Person(seeker.id, list(seeker.languages or []), seeker.region, seeker.timezone, conditions)
+
+
+def _load_candidates(user_ids: list[str], taxonomy: pools.Taxonomy, *, mentors: bool
+                     ) -> tuple[dict[str, scoring.Person], dict[str, scoring.MentorFacts]]:
+    """Scoring facts of candidates: only their public conditions and public fields (and mentor profiles)."""
     facts: dict[str, list[scoring.ConditionFacts]] = {}
-    for user_id, condition_id, diagnosed_year, treatments, name, parent_id, parent_name in rows:
-        facts.setdefault(user_id, []).append(scoring.ConditionFacts(
-            condition_id, name, parent_id, parent_name, diagnosed_year, list(treatments or [])))
-    users = db.session.execute(select(User.id, User.languages, User.region, User.timezone)
-                               .where(User.id.in_(user_ids)))
-    return {uid: scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
-            for uid, langs, region, tz in users}
-
-
-def _load_mentor_facts(user_ids: list[str]) -> dict[str, scoring.MentorFacts]:
-    rows = db.session.execute(select(
-        MentorProfile.user_id, MentorProfile.support_types, MentorProfile.availability,
-        MentorProfile.median_response_hours, MentorProfile.rating_count, MentorProfile.rating_mean,
-    ).where(MentorProfile.user_id.in_(user_ids)))
-    return {user_id: scoring.MentorFacts(list(types or []), list(slots or []), hours, count, mean)
-            for user_id, types, slots, hours, count, mean in rows}
-
+    for user_id, condition_id, diagnosed_year, treatments in db.session.execute(
+            select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
+                   UserCondition.treatments)
+            .where(UserCondition.user_id.in_(user_ids), UserCondition.visibility == policy.FINDABLE)
+            .order_by(UserCondition.user_id, UserCondition.condition_id)):
+        facts.setdefault(user_id, []).append(_condition_facts(taxonomy, condition_id, diagnosed_year, treatments))
+    columns = [User.id, User.languages, User.region, User.timezone]
+    if not mentors:
+        people = db.session.execute(select(*columns).where(User.id.in_(user_ids)))
+        return {uid: scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
+                for uid, langs, region, tz in people}, {}
+    rows = db.session.execute(
+        select(*columns, MentorProfile.support_types, MentorProfile.availability, MentorProfile.median_response_hours,
+               MentorProfile.rating_count, MentorProfile.rating_mean)
+        .join(MentorProfile, MentorProfile.user_id == User.id).where(User.id.in_(user_ids)))
+    people, profiles = {}, {}
+    for uid, langs, region, tz, types, slots, hours, count, mean in rows:
+        people[uid] = scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
+        profiles[uid] = scoring.MentorFacts(list(types or []), list(slots or []), hours, count, mean)
+    return people, profiles
