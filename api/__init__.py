@@ -6,6 +6,7 @@ from pathlib import Path
 
 import flask_swagger_ui
 from flask import Flask, send_from_directory
+import orjson
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
@@ -35,13 +36,25 @@ class IdConverter(BaseConverter):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Datetimes leave as ISO 8601 UTC with a Z, wherever they appear (Flask's default is RFC 822)."""
+    """Answers are written by orjson, keys in the order the schema gives them (not sorted): several
+    times faster than the standard library on the big answers (`/sync`, lists). Datetimes leave as
+    ISO 8601 UTC with a Z wherever they appear (Flask's default is RFC 822); schemas have usually
+    written them already. Requests are still read by the standard library's parser."""
+
+    OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # datetimes go through `default`, in UTC with a Z
 
     @staticmethod
     def default(o):
         if isinstance(o, datetime):
             return o.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
         return DefaultJSONProvider.default(o)
+
+    def dumps(self, obj, **kwargs) -> str:
+        return orjson.dumps(obj, default=self.default, option=self.OPTIONS).decode()
+
+    def response(self, *args, **kwargs):
+        body = orjson.dumps(self._prepare_response_obj(args, kwargs), default=self.default, option=self.OPTIONS)
+        return self._app.response_class(body, mimetype=self.mimetype)
 
 
 def create_app(config: type[Config] = Config, **overrides) -> Flask:

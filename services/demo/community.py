@@ -127,7 +127,7 @@ def _moderation(people: dict[str, User], conversations: dict[frozenset, str]) ->
     """A crisis alert waiting for a moderator, a harassment report, and an old report already dealt with."""
     writer, friend, body = CRISIS_MESSAGE
     sent = messages.send_message(people[writer], conversations[frozenset((friend, writer))],
-                                 client_msg_id=client_msg_id("crisis"), body=body).message
+                                 client_msg_id=client_msg_id("crisis"), body=body)
     alert = db.session.scalar(select(Report.id).where(Report.target_id == sent.id, Report.status == ReportStatus.OPEN))
     if alert is None:  # the detector's verdict is not the demo's to assume: make sure the alert is there
         moderation.raise_crisis_alert(target_type="message", target_id=sent.id, person_id=people[writer].id,
@@ -135,7 +135,7 @@ def _moderation(people: dict[str, User], conversations: dict[frozenset, str]) ->
         db.session.commit()
     writer, reader, body = REPORTED_MESSAGE
     conversation_id = conversations[frozenset((writer, reader))]
-    rude = messages.send_message(people[writer], conversation_id, client_msg_id=client_msg_id("rude"), body=body).message
+    rude = messages.send_message(people[writer], conversation_id, client_msg_id=client_msg_id("rude"), body=body)
     moderation.report(people[reader], target_type="message", target_id=rude.id, reason="harassment",
                       details="Demo report: this was hurtful.")
     old = moderation.report(people["priya"], target_type="user", target_id=people["sam"].id, reason="spam")

@@ -58,7 +58,7 @@ def _accepted_mentorship(mentor: User, mentee: User, asked: datetime, rng: rando
     answered = asked + timedelta(hours=rng.randint(2, 40))
     conversation_id = db.session.get(Mentorship, mentorship.id).conversation_id
     sent = messages.send_message(mentor, conversation_id, client_msg_id=client_msg_id("welcome", mentee.id),
-                                 body="Hi, glad you got in touch. What would help most this week?").message
+                                 body="Hi, glad you got in touch. What would help most this week?")
     replied = answered + timedelta(hours=rng.randint(1, 20))
     _move_mentorship(mentorship.id, asked, answered, started=answered)
     db.session.execute(update(Message).where(Message.id == sent.id).values(created_at=replied))
