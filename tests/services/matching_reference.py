@@ -1,6 +1,11 @@
 """The matching pool and ranking exactly as services/matching/finder.py computed them before issue 15
 (tiered SQL pool queries on every request, no caches): the reference that
-tests/services/test_matching_equivalence.py compares the current finder with. Test code only."""
+tests/services/test_matching_equivalence.py compares the current finder with. Test code only.
+
+One change: `_load_people` reads each person's conditions in condition order (`ORDER BY`). SQLite
+always returned them so (its primary key index); PostgreSQL returned them in whatever order its plan
+gave (often the order they were inserted), and that order decided which of several shared conditions
+scoring compares (the first exact match). The finder now uses condition order on both engines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -139,6 +144,7 @@ def _load_people(user_ids: list[str], *, findable_only: bool) -> dict[str, scori
         .outerjoin(parent, parent.id == Condition.parent_id)
         .where(UserCondition.user_id.in_(user_ids),
                *([UserCondition.visibility == policy.FINDABLE] if findable_only else []))
+        .order_by(UserCondition.user_id, UserCondition.condition_id)
     )
     facts: dict[str, list[scoring.ConditionFacts]] = {}
     for user_id, condition_id, diagnosed_year, treatments, name, parent_id, parent_name in rows:
