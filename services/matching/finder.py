@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, any_, bindparam, or_, select, union_all
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import joinedload
 
 from models import (
     Block, Connection, ConnectionStatus, MentorProfile, Mentorship, MentorshipStatus, User, UserCondition, db, utcnow,
@@ -65,7 +66,7 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
         pool = _peer_pool(seeker, focus, related, taken)
     if not pool:
         return []
-    people, mentors = _load_candidates(pool, taxonomy, mentors=kind == "mentor")
+    people, mentors = _load_candidates(pool, related, taxonomy, mentors=kind == "mentor")
     me = _seeker_facts(seeker, taxonomy)
     matches = []
     for candidate_id in pool:
@@ -79,7 +80,7 @@ def find_matches(seeker: User, *, kind: str = "peer", condition_id: str | None =
     matches.sort(key=lambda m: (-m[0], m[1]))
     best = matches[:limit]
     users = {u.id: u for u in db.session.scalars(
-        select(User).options(selectinload(User.role_rows)).where(User.id.in_([m[1] for m in best])))}
+        select(User).options(joinedload(User.role_rows)).where(User.id.in_([m[1] for m in best]))).unique()}
     return [Match(users[uid], points, reasons) for points, uid, reasons in best]
 
 
@@ -131,12 +132,16 @@ def _mentor_pool(seeker: User, focus: set[str], related: set[str], taken: set[st
                MentorProfile.rating_count, MentorProfile.rating_mean)
         .join(User, User.id == UserCondition.user_id)
         .join(MentorProfile, MentorProfile.user_id == UserCondition.user_id)
-        .where(UserCondition.user_id.in_(sorted(shortlist)), UserCondition.condition_id.in_(related),
+        # Driven by the shortlisted ids (primary keys); the conditions are filtered below, in Python, so
+        # that no engine walks a common condition's index instead.
+        .where(_among(UserCondition.user_id, sorted(shortlist)),
                UserCondition.visibility == policy.FINDABLE, *_findable_candidate(seeker),
                MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
                MentorProfile.accredited_until > utcnow()))
     best: dict[str, tuple[int, float]] = {}
     for user_id, condition_id, region, rating_count, rating_mean in rows:
+        if condition_id not in related:
+            continue
         if condition_id in focus:
             tier = REGION if seeker.region and region == seeker.region else SAME_CONDITION
         else:
@@ -163,6 +168,14 @@ def _excluded_ids(seeker_id: str) -> set[str]:
     )))
 
 
+def _among(column, ids: list[str]):
+    """`column IN (ids)` for a few hundred ids. PostgreSQL: `= ANY(array)`, one parameter, so the statement
+    text (and psycopg's and the server's work on it) is the same whatever the number of ids."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(String)))
+    return column.in_(ids)
+
+
 # --- Scoring facts -----------------------------------------------------------------------------
 
 def _condition_facts(taxonomy: pools.Taxonomy, condition_id: str, diagnosed_year: int | None,
@@ -178,25 +191,28 @@ def _seeker_facts(seeker: User, taxonomy: pools.Taxonomy) -> scoring.Person:
     return scoring.Person(seeker.id, list(seeker.languages or []), seeker.region, seeker.timezone, conditions)
 
 
-def _load_candidates(user_ids: list[str], taxonomy: pools.Taxonomy, *, mentors: bool
+def _load_candidates(user_ids: list[str], related: set[str], taxonomy: pools.Taxonomy, *, mentors: bool
                      ) -> tuple[dict[str, scoring.Person], dict[str, scoring.MentorFacts]]:
-    """Scoring facts of candidates: only their public conditions and public fields (and mentor profiles)."""
+    """Scoring facts of candidates: only their public conditions and public fields (and mentor profiles).
+    Of their conditions, only those related to the focus: no other can be the same or in the same group
+    (scoring.condition_overlap), so no other changes a score or a reason."""
     facts: dict[str, list[scoring.ConditionFacts]] = {}
     for user_id, condition_id, diagnosed_year, treatments in db.session.execute(
             select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
                    UserCondition.treatments)
-            .where(UserCondition.user_id.in_(user_ids), UserCondition.visibility == policy.FINDABLE)
+            .where(_among(UserCondition.user_id, user_ids), UserCondition.visibility == policy.FINDABLE)
             .order_by(UserCondition.user_id, UserCondition.condition_id)):
-        facts.setdefault(user_id, []).append(_condition_facts(taxonomy, condition_id, diagnosed_year, treatments))
+        if condition_id in related:
+            facts.setdefault(user_id, []).append(_condition_facts(taxonomy, condition_id, diagnosed_year, treatments))
     columns = [User.id, User.languages, User.region, User.timezone]
     if not mentors:
-        people = db.session.execute(select(*columns).where(User.id.in_(user_ids)))
+        people = db.session.execute(select(*columns).where(_among(User.id, user_ids)))
         return {uid: scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
                 for uid, langs, region, tz in people}, {}
     rows = db.session.execute(
         select(*columns, MentorProfile.support_types, MentorProfile.availability, MentorProfile.median_response_hours,
                MentorProfile.rating_count, MentorProfile.rating_mean)
-        .join(MentorProfile, MentorProfile.user_id == User.id).where(User.id.in_(user_ids)))
+        .join(MentorProfile, MentorProfile.user_id == User.id).where(_among(User.id, user_ids)))
     people, profiles = {}, {}
     for uid, langs, region, tz, types, slots, hours, count, mean in rows:
         people[uid] = scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
