@@ -35,6 +35,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -439,7 +440,7 @@ class Lexicon:
     distant_past: tuple[tuple[str, ...], ...] = ()
     present_markers: tuple[tuple[str, ...], ...] = ()
     recurrence_markers: tuple[tuple[str, ...], ...] = ()
-    distant_past_before_year: int = 0
+    distant_past_min_years_ago: int = 0   # a year this many years before the current one, or earlier, is long past
 
 
 def _words(norm: _Normaliser, items: list[str]) -> frozenset[str]:
@@ -487,7 +488,7 @@ def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
         distant_past=tuple(tuple(norm.phrase(p)) for p in data.get("distant_past", [])),
         present_markers=tuple(tuple(norm.phrase(p)) for p in data.get("present_markers", [])),
         recurrence_markers=tuple(tuple(norm.phrase(p)) for p in data.get("recurrence_markers", [])),
-        distant_past_before_year=int(data.get("distant_past_before_year", 0)),
+        distant_past_min_years_ago=int(data.get("distant_past_min_years_ago", 0)),
     )
 
 
@@ -594,11 +595,12 @@ def assess(text: str, lexicon: Lexicon | None = None, *, exhaustive: bool = Fals
     clauses = list(_clauses(text, lex.normaliser))
     # "it's back", "tonight", "again" anywhere in the message: history told beside it is not only history
     recurring = any(_has_phrase(c.tokens, lex.recurrence_markers) for c in clauses)
+    latest_old_year = _latest_old_year(lex)
     for clause in clauses:
         if work:
             work.tokens += len(clause.tokens)
         positions = {i: pos for pos, i in clause.index_at.items()}
-        facts = _ClauseFacts(lex, clause, recurring)
+        facts = _ClauseFacts(lex, clause, recurring, latest_old_year)
         for _, start, end in _matches(lex.idiom_index, clause, positions, exhaustive, work):
             facts.add_idiom(start, end)
         done: set[str] = set()
@@ -618,7 +620,7 @@ def assess(text: str, lexicon: Lexicon | None = None, *, exhaustive: bool = Fals
 class _ClauseFacts:
     """What the checks after a hit need, computed once per clause (keeps many hits linear)."""
 
-    def __init__(self, lex: Lexicon, clause: _Clause, recurring: bool = False):
+    def __init__(self, lex: Lexicon, clause: _Clause, recurring: bool = False, latest_old_year: int = 0):
         toks = clause.tokens
         self.size = len(toks)
         # from this token on, a hit sits in a question someone else reports asking
@@ -640,7 +642,7 @@ class _ClauseFacts:
         # present in it ("now", "today") and no return anywhere in the message ("tonight", "again", "it's
         # back"): "I attempted suicide in 2003. I'm well" is history
         self.distant_past = not recurring and (
-            _has_phrase(toks, lex.distant_past) or _has_old_year(toks, lex.distant_past_before_year))
+            _has_phrase(toks, lex.distant_past) or _has_old_year(toks, latest_old_year))
         if self.distant_past and _has_phrase(toks, lex.present_markers):
             self.distant_past = False
 
@@ -675,9 +677,17 @@ def _has_phrase(toks: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
     return False
 
 
-def _has_old_year(toks: list[str], before: int) -> bool:
-    """A year such as "2009" (1950 up to, not including, `before`) in the clause."""
-    return bool(before) and any(len(t) == 4 and t.isdigit() and 1950 <= int(t) < before for t in toks)
+def _latest_old_year(lex: Lexicon) -> int:
+    """The latest year that counts as long past, from today's date (read once per screened text, so a
+    process running over New Year moves on by itself): 0 when the lexicon names no such distance."""
+    if lex.distant_past_min_years_ago <= 0:
+        return 0
+    return date.today().year - lex.distant_past_min_years_ago
+
+
+def _has_old_year(toks: list[str], latest: int) -> bool:
+    """A year such as "2009" (from 1950 up to and including `latest`) in the clause."""
+    return bool(latest) and any(len(t) == 4 and t.isdigit() and 1950 <= int(t) <= latest for t in toks)
 
 
 def _counts(lex: Lexicon, clause: _Clause, facts: _ClauseFacts, category: str, start: int, end: int) -> bool:

@@ -28,6 +28,10 @@ CONCERN_FLOOR = 0.10            # never a concern below this probability, whatev
 # (a false crisis pushes on-call moderators) and either tier on at most 1 in 10 (docs/safety.md).
 ORDINARY_CRISIS_CAP = 0.01
 ORDINARY_ALARM_CAP = 0.10
+# A 1 % cap means something only on enough ordinary messages: on dev's first 150 (one writer's), 1 % was one
+# message, and the crisis tier chosen there fired on 5 % of the frozen test's ordinary chat. Training refuses
+# to choose thresholds on fewer than this many ordinary-chat messages in dev (1 % of 500 is 5 messages).
+MIN_DEV_ORDINARY = 500
 DETECTOR_PRECISION_FLOOR = 0.92  # contact and advice (target 0.90)
 VETO_CANDIDATES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # below this the model demotes a lexicon hit to concern
 
@@ -127,7 +131,11 @@ def choose_thresholds(model: SafetyModel, dev: list[dict]) -> dict[str, dict[str
         rules = [engine.rule_hit(task, r["text"]) for r in rows]
         if task == "crisis":   # as engine.assess reads it: the model alone says nothing on 1-2 words
             probs = [p if len(r["text"].split()) >= engine.MIN_MODEL_WORDS else 0.0 for p, r in zip(probs, rows)]
-            chosen[task] = _crisis_thresholds(rules, probs, labels, [r["category"] == "ordinary_chat" for r in rows])
+            ordinary = [r["category"] == "ordinary_chat" and r["label"] == 0 for r in rows]
+            if sum(ordinary) < MIN_DEV_ORDINARY:
+                raise ValueError(f"dev holds {sum(ordinary)} ordinary-chat messages: the ordinary-chat caps need at "
+                                 f"least {MIN_DEV_ORDINARY} (write a dev batch of them)")
+            chosen[task] = _crisis_thresholds(rules, probs, labels, ordinary)
         else:
             chosen[task] = {"hit": _best_threshold(rules, probs, labels, DETECTOR_PRECISION_FLOOR)}
     return chosen

@@ -1,6 +1,7 @@
 """Crisis detector: the labelled evaluation (precision/recall, per category) and the behaviours
 the safety issue names (negation, quotation, idioms of health talk, normalisation)."""
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,38 @@ def test_history_long_past_is_not_a_crisis(text):
 ])
 def test_history_with_a_return_or_a_recent_time_still_counts(text):
     assert assess(text).crisis, text
+
+
+class _FrozenDate(date):
+    """`crisis.date` with today() pinned, to move the screening's "now" to another year."""
+    year_now = 2026
+
+    @classmethod
+    def today(cls):
+        return cls(cls.year_now, 6, 15)
+
+
+@pytest.mark.parametrize("year_now, year_told, history", [
+    (2026, 2023, True), (2026, 2024, False), (2026, 2025, False),
+    (2031, 2026, True), (2031, 2028, True), (2031, 2029, False), (2031, 2030, False),
+    (2024, 2021, True), (2024, 2022, False), (2024, 2023, False),
+    (2040, 2037, True), (2040, 2038, False),
+])
+def test_a_year_is_long_past_relative_to_the_date_of_screening(monkeypatch, year_now, year_told, history):
+    """A year at least `distant_past_min_years_ago` (3) years before the current one is long past: the
+    cut-off moves with the calendar (2031: 2028 is history, 2029 is not; 2024: 2022 is not history),
+    which a fixed year in the lexicon would get wrong in one direction or the other."""
+    monkeypatch.setattr(crisis, "date", type("D", (_FrozenDate,), {"year_now": year_now}))
+    text = f"I attempted suicide in {year_told}. I've been well for years"
+    assert assess(text).crisis is not history, (year_now, year_told)
+    # a return anywhere in the message still counts, whatever the year
+    assert assess(f"I attempted suicide in {year_told} and the thoughts are coming back").crisis
+
+
+def test_the_year_cut_off_is_not_written_in_the_lexicon():
+    data = json.loads(crisis.LEXICON_PATH.read_text(encoding="utf-8"))
+    assert "distant_past_before_year" not in data
+    assert crisis.default_lexicon().distant_past_min_years_ago == 3
 
 
 @pytest.mark.parametrize("text", [
