@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, select, tuple_, update
-from sqlalchemy.orm import contains_eager, lazyload
 
 from models import (
     Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, pair_key, utcnow,
@@ -49,21 +48,19 @@ def open_direct_conversation(user_a: str, user_b: str) -> Conversation:
     return conversation
 
 
-def with_members(path):
-    """Loader options below a conversation `path`: all its members in one more query, each with only
-    the name a view shows (whole user rows, JSON settings and all, were most of a list's cost)."""
-    return path.selectinload(Conversation.members).joinedload(ConversationMember.user).load_only(User.display_name)
+# A membership as lists and /sync read it: the viewer's row with its conversation's columns, as a
+# plain read-only row. The hot read queries are built once, with bound parameters, and reused:
+# building a statement and computing its cache key cost more than running it.
+MEMBERSHIP_COLUMNS = (ConversationMember.conversation_id, ConversationMember.left_at, ConversationMember.muted,
+                      ConversationMember.read_seq, Conversation.kind, Conversation.title, Conversation.last_seq,
+                      Conversation.last_activity_at)
 
 
 def viewer_memberships():
-    """The viewer's own membership rows, ready for `views_for` in the same query: their conversation
-    joined (the caller joins `Conversation`) and the viewer's user not joined again on every row."""
-    return select(ConversationMember).join(Conversation).options(
-        lazyload(ConversationMember.user), with_members(contains_eager(ConversationMember.conversation)))
+    """The viewer's membership rows joined with their conversations (the caller adds the viewer)."""
+    return select(*MEMBERSHIP_COLUMNS).join(Conversation, Conversation.id == ConversationMember.conversation_id)
 
 
-# The hot read queries are built once, with bound parameters, and reused: building a statement with
-# its loader options and computing its cache key cost ~1–2 ms a request, more than running it.
 @cache
 def _list_query(after_cursor: bool):
     stmt = viewer_memberships().where(ConversationMember.user_id == bindparam("viewer_id"),
@@ -76,15 +73,15 @@ def _list_query(after_cursor: bool):
             .limit(bindparam("limit", type_=Integer)))
 
 
-def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = None) -> Page[ConversationMember]:
+def list_conversations(viewer: User, *, limit: int = 20, cursor: str | None = None) -> Page[Any]:
     """The viewer's memberships, most recent activity first."""
     after = decode_cursor("conversations", cursor)
     params = {"viewer_id": viewer.id, "limit": limit + 1}
     if after:
         params.update(after_at=datetime.fromisoformat(after[0]), after_id=after[1])
-    rows = list(db.session.scalars(_list_query(bool(after)), params))
+    rows = list(db.session.connection().execute(_list_query(bool(after)), params))
     return page_from_rows(rows, limit=limit, purpose="conversations",
-                          position_of=lambda m: [m.conversation.last_activity_at.isoformat(), m.conversation_id])
+                          position_of=lambda m: [m.last_activity_at.isoformat(), m.conversation_id])
 
 
 @cache
@@ -93,13 +90,32 @@ def _last_messages_query():
         tuple_(Message.conversation_id, Message.seq).in_(bindparam("pairs", expanding=True)))
 
 
-def last_messages(conversations: list[Conversation]) -> dict[str, Any]:
+def last_messages(memberships: list[Any]) -> dict[str, Any]:
     """Each conversation's newest message, in one query, as a read-only row."""
-    wanted = [(c.id, c.last_seq) for c in conversations if c.last_seq]
+    wanted = [(m.conversation_id, m.last_seq) for m in memberships if m.last_seq]
     if not wanted:
         return {}
-    rows = db.session.execute(_last_messages_query(), {"pairs": wanted})
+    rows = db.session.connection().execute(_last_messages_query(), {"pairs": wanted})
     return {m.conversation_id: m for m in rows}
+
+
+@cache
+def _members_query():
+    return (select(ConversationMember.conversation_id, ConversationMember.user_id, ConversationMember.read_seq,
+                   User.display_name)
+            .join(User, User.id == ConversationMember.user_id)
+            .where(ConversationMember.conversation_id.in_(bindparam("ids", expanding=True)),
+                   ConversationMember.left_at.is_(None))
+            .order_by(ConversationMember.conversation_id, ConversationMember.joined_at, ConversationMember.user_id))
+
+
+def current_members(conversation_ids: list[str]) -> dict[str, list[Any]]:
+    """Conversation id -> its current members (user_id, display_name, read_seq), in one query."""
+    members: dict[str, list[Any]] = {conversation_id: [] for conversation_id in conversation_ids}
+    if conversation_ids:
+        for row in db.session.connection().execute(_members_query(), {"ids": conversation_ids}):
+            members[row.conversation_id].append(row)
+    return members
 
 
 @dataclass
@@ -109,31 +125,41 @@ class ConversationView:
     id: str
     kind: str
     title: str | None
-    members: list[ConversationMember]
+    members: list[Any]  # rows of current_members
     last_message: Any  # a MESSAGE_COLUMNS row, or None
     unread_count: int
     muted: bool
     last_activity_at: datetime
 
 
-def views_for(memberships: list[ConversationMember]) -> list[ConversationView]:
-    """Build the views for one member's memberships with a single extra query (their last messages)."""
-    latest = last_messages([m.conversation for m in memberships])
+def views_for(memberships: list[Any], members: dict[str, list[Any]] | None = None) -> list[ConversationView]:
+    """Build the views for one member's membership rows with two more queries (their members, unless
+    the caller has them, and their last messages)."""
+    if members is None:
+        members = current_members([m.conversation_id for m in memberships])
+    latest = last_messages(memberships)
     return [
         ConversationView(
-            id=m.conversation_id, kind=m.conversation.kind, title=m.conversation.title,
-            members=[cm for cm in m.conversation.members if cm.left_at is None],
-            last_message=latest.get(m.conversation_id),
-            unread_count=max(0, m.conversation.last_seq - m.read_seq), muted=m.muted,
-            last_activity_at=m.conversation.last_activity_at,
+            id=m.conversation_id, kind=m.kind, title=m.title, members=members.get(m.conversation_id, []),
+            last_message=latest.get(m.conversation_id), unread_count=max(0, m.last_seq - m.read_seq),
+            muted=m.muted, last_activity_at=m.last_activity_at,
         )
         for m in memberships
     ]
 
 
+@cache
+def _membership_query():
+    return viewer_memberships().where(ConversationMember.conversation_id == bindparam("conversation_id"),
+                                      ConversationMember.user_id == bindparam("viewer_id"))
+
+
 def get_conversation(viewer: User, conversation_id: str) -> ConversationView:
-    _, member = access_conversation(viewer, conversation_id)
-    return views_for([member])[0]
+    membership = db.session.connection().execute(
+        _membership_query(), {"conversation_id": conversation_id, "viewer_id": viewer.id}).first()
+    if not policy.may_read_conversation(membership):
+        raise NotFoundError("Conversation not found.")
+    return views_for([membership])[0]
 
 
 def set_muted(viewer: User, conversation_id: str, *, muted: bool) -> ConversationView:

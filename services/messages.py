@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, utcnow
@@ -89,27 +90,34 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
 
 
 def list_messages(viewer: User, conversation_id: str, *, before_seq: int | None = None,
-                  after_seq: int | None = None, limit: int = 50, cursor: str | None = None) -> Page[Message]:
-    """A page of messages: newest first, or oldest first after `after_seq` (catching up)."""
-    access_conversation(viewer, conversation_id)
+                  after_seq: int | None = None, limit: int = 50, cursor: str | None = None) -> Page[Any]:
+    """A page of messages as read-only rows: newest first, or oldest first after `after_seq` (catching up)."""
+    if not policy.may_read_conversation(_membership(viewer.id, conversation_id)):
+        raise NotFoundError("Conversation not found.")
     position = decode_cursor(f"messages:{conversation_id}", cursor)
     if position:
         before_seq, after_seq = position.get("before"), position.get("after")
-    stmt = select(Message).where(Message.conversation_id == conversation_id)
-    if after_seq is not None:
-        stmt = stmt.where(Message.seq > after_seq).order_by(Message.seq.asc())
-        if before_seq is not None:
-            stmt = stmt.where(Message.seq < before_seq)
-    else:
-        if before_seq is not None:
-            stmt = stmt.where(Message.seq < before_seq)
-        stmt = stmt.order_by(Message.seq.desc())
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    params = {"conversation_id": conversation_id, "limit": limit + 1,
+              "before_seq": before_seq, "after_seq": after_seq}
+    rows = list(db.session.connection().execute(
+        _page_query(after_seq is not None, before_seq is not None), params))
     if len(rows) <= limit:
         return Page(rows, None)
     rows = rows[:limit]
     following = {"after": rows[-1].seq, "before": before_seq} if after_seq is not None else {"before": rows[-1].seq}
     return Page(rows, encode_cursor(f"messages:{conversation_id}", following))
+
+
+@cache
+def _page_query(catching_up: bool, bounded_above: bool):
+    stmt = select(*MESSAGE_COLUMNS).where(Message.conversation_id == bindparam("conversation_id"))
+    if bounded_above:
+        stmt = stmt.where(Message.seq < bindparam("before_seq"))
+    if catching_up:
+        stmt = stmt.where(Message.seq > bindparam("after_seq")).order_by(Message.seq.asc())
+    else:
+        stmt = stmt.order_by(Message.seq.desc())
+    return stmt.limit(bindparam("limit", type_=Integer))
 
 
 def edit_message(editor: User, message_id: str, *, body: str) -> Message:

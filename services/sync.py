@@ -14,7 +14,7 @@ from models import (
     Connection, ConnectionStatus, Conversation, ConversationMember, Mentorship, Message, Notification, StreamChange,
     User, db,
 )
-from services.conversations import MESSAGE_COLUMNS, ConversationView, viewer_memberships, views_for
+from services.conversations import MESSAGE_COLUMNS, ConversationView, current_members, viewer_memberships, views_for
 from services.errors import BadTokenError, SyncTokenExpiredError
 
 SNAPSHOT_CONVERSATIONS = 50
@@ -33,7 +33,7 @@ class SyncResult:
     next_since: str
     has_more: bool = False
     messages: list[Any] = field(default_factory=list)
-    read_positions: list[ConversationMember] = field(default_factory=list)
+    read_positions: list[Any] = field(default_factory=list)  # members' rows (conversation_id, user_id, read_seq)
     conversations: list[ConversationView] = field(default_factory=list)
     connections: list[Any] = field(default_factory=list)
     mentorships: list[Any] = field(default_factory=list)
@@ -86,7 +86,7 @@ def _queries() -> dict:
         .order_by(Mentorship.updated_at.desc()).limit(_limit("mentorships")),
         "notifications": select(Notification.__table__).where(Notification.user_id == VIEWER)
         .order_by(Notification.created_at.desc()).limit(_limit("notifications")),
-        "entries": select(StreamChange).where(StreamChange.user_id == VIEWER,
+        "entries": select(StreamChange.position, StreamChange.kind, StreamChange.entity_id).where(StreamChange.user_id == VIEWER,
                                               StreamChange.position > bindparam("position"))
         .order_by(StreamChange.position).limit(_limit("max_changes")),
         "touched": viewer_memberships().where(ConversationMember.user_id == VIEWER, ConversationMember.left_at.is_(None),
@@ -100,26 +100,26 @@ def _queries() -> dict:
 
 
 def _snapshot(viewer_id: str) -> SyncResult:
-    q, viewer = _queries(), {"viewer_id": viewer_id}
-    head = db.session.scalar(q["head"], viewer)
-    memberships = list(db.session.scalars(q["memberships"], {**viewer, "conversations": SNAPSHOT_CONVERSATIONS}))
+    q, viewer, sql = _queries(), {"viewer_id": viewer_id}, db.session.connection()
+    head = sql.scalar(q["head"], viewer)
+    memberships = list(sql.execute(q["memberships"], {**viewer, "conversations": SNAPSHOT_CONVERSATIONS}))
     conversation_ids = [m.conversation_id for m in memberships]
+    members = current_members(conversation_ids)
     return SyncResult(
         next_since=_encode(viewer_id, head),
-        conversations=views_for(memberships),
+        conversations=views_for(memberships, members),
         messages=_rows("latest_messages", conversation_ids, per_conversation=SNAPSHOT_MESSAGES_PER_CONVERSATION),
-        read_positions=_read_positions_in(memberships),
-        connections=list(db.session.execute(q["connections"], viewer)),
-        mentorships=list(db.session.execute(q["mentorships"], {**viewer, "mentorships": SNAPSHOT_MENTORSHIPS})),
-        notifications=list(db.session.execute(q["notifications"],
-                                              {**viewer, "notifications": SNAPSHOT_NOTIFICATIONS})),
+        read_positions=[member for rows in members.values() for member in rows],
+        connections=list(sql.execute(q["connections"], viewer)),
+        mentorships=list(sql.execute(q["mentorships"], {**viewer, "mentorships": SNAPSHOT_MENTORSHIPS})),
+        notifications=list(sql.execute(q["notifications"], {**viewer, "notifications": SNAPSHOT_NOTIFICATIONS})),
     )
 
 
 def _changes_since(viewer_id: str, position: int) -> SyncResult:
-    q = _queries()
-    entries = list(db.session.scalars(q["entries"], {"viewer_id": viewer_id, "position": position,
-                                                     "max_changes": MAX_CHANGES}))
+    q, sql = _queries(), db.session.connection()
+    entries = list(sql.execute(q["entries"], {"viewer_id": viewer_id, "position": position,
+                                              "max_changes": MAX_CHANGES}))
     ids: dict[str, list[str]] = {}
     for entry in entries:
         ids.setdefault(entry.kind, [])
@@ -131,37 +131,33 @@ def _changes_since(viewer_id: str, position: int) -> SyncResult:
                              *(key.split(":", 1)[0] for key in ids.get("read", []))])
     # Only conversations the viewer is in now: one they left is named in `left_conversations` and
     # nothing else, whatever older entries about it the token still covers (issue 13).
-    memberships = list(db.session.scalars(q["touched"], {"viewer_id": viewer_id, "ids": list(touched)})) \
-        if touched else []
+    memberships = list(sql.execute(q["touched"], {"viewer_id": viewer_id, "ids": list(touched)})) if touched else []
     current = {m.conversation_id for m in memberships}
+    members = current_members(list(current))
     return SyncResult(
         next_since=_encode(viewer_id, entries[-1].position if entries else position),
         has_more=len(entries) == MAX_CHANGES,
         messages=[m for m in changed_messages if m.conversation_id in current],
         left_conversations=[conversation_id for conversation_id in touched if conversation_id not in current],
-        read_positions=_read_positions_in(memberships),
-        conversations=views_for(memberships),
+        read_positions=[member for rows in members.values() for member in rows],
+        conversations=views_for(memberships, members),
         connections=_rows("connection", ids.get("connection", [])),
         mentorships=_rows("mentorship", ids.get("mentorship", [])),
         notifications=_rows("notification", ids.get("notification", [])),
     )
 
 
-def _read_positions_in(memberships: list[ConversationMember]) -> list[ConversationMember]:
-    """Everyone's read position in these conversations: their members are loaded already."""
-    return [member for m in memberships for member in m.conversation.members if member.left_at is None]
-
-
 def _rows(query: str, ids: list[str], **params) -> list[Any]:
     """Rows of one of the queries above for these ids (none asked, none read)."""
-    return list(db.session.execute(_queries()[query], {"ids": ids, **params})) if ids else []
+    return list(db.session.connection().execute(_queries()[query], {"ids": ids, **params})) if ids else []
 
 
 def _begin_snapshot() -> None:
     """Read the stream head and the data in one snapshot, so a concurrent commit is either wholly
-    before the token or wholly after it. (SQLite's read transactions are snapshots already.)"""
-    db.session.rollback()
+    before the token or wholly after it. SQLite's read transactions are snapshots already (this one
+    began with the token lookup); on PostgreSQL a new one begins at REPEATABLE READ."""
     if db.engine.dialect.name == "postgresql":
+        db.session.rollback()
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

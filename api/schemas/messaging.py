@@ -61,7 +61,7 @@ class SentMessageSchema(MessageSchema):
 
 class MemberSchema(FastDump):
     id = fields.String(attribute="user_id")
-    display_name = fields.Function(lambda member: member.user.display_name)
+    display_name = fields.String()
     read_seq = fields.Integer()
 
 
