@@ -2448,7 +2448,7 @@ export interface components {
             measure?: string;
         };
         Member: {
-            readonly display_name?: unknown;
+            display_name?: string;
             id?: string;
             read_seq?: number;
         };
