@@ -57,6 +57,7 @@ QUIET_BARE_CPU_MS = "0.17–0.23"   # the bare route's CPU per request in the qu
 RSS_LIMIT_MB = 200.0
 
 BARE = "Bare Flask route (GET /)"
+BARE_AFTER = "Bare Flask route (GET /), again after the block"
 SEND = "Send, one-to-one"
 SEND_EACH = "Send, one-to-one, a conversation per connection"
 SEND_SAME = "Send, one-to-one, all connections into one conversation"
@@ -412,21 +413,36 @@ def measure_engine(engine: dict, tmp: Path, wrk: str, duration: float, warmup: f
             results.append(r)
             print_rows([r])
 
+        def bracketed(concurrency: int, block) -> None:
+            """The bare route before and after a block of app measurements at one concurrency; the block's
+            ratios are to both bare runs pooled (their requests, seconds and CPU added up), so a machine
+            whose load drifts during the block moves the baseline with it."""
+            before = measure(BARE, bare, bare_url, "get.lua", [], concurrency)
+            keep(before, None)
+            start = len(results)
+            block(before)
+            after = measure(BARE_AFTER, bare, bare_url, "get.lua", [], concurrency)
+            keep(after, None)
+            pooled = pool(before, after)
+            for r in results[start:-1]:
+                r.baseline = pooled
+
+        def block1(bare1):
+            keep(send_run(SEND, "one", 1), bare1)
+            for n in CIRCLE_SIZES:   # the big circles send slowly: twice as long, for enough sends to average
+                keep(send_run(circle_label(n), f"circle{n}", 1, duration * (2 if n >= 50 else 1)), bare1)
+            for name in urls:
+                keep(read_run(name, 1), bare1)
+
+        def block8(bare8):
+            keep(send_run(SEND_EACH, "each", TARGET_CONCURRENCY), bare8)
+            keep(send_run(SEND_SAME, "one", TARGET_CONCURRENCY), bare8)
+            for name in urls:
+                keep(read_run(name, TARGET_CONCURRENCY), bare8)
+
         print_rows([])
-        # Concurrency 1: the bare route, then everything against it; concurrency 8 likewise.
-        bare1 = measure(BARE, bare, bare_url, "get.lua", [], 1)
-        keep(bare1, None)
-        keep(send_run(SEND, "one", 1), bare1)
-        for n in CIRCLE_SIZES:
-            keep(send_run(circle_label(n), f"circle{n}", 1), bare1)
-        for name in urls:
-            keep(read_run(name, 1), bare1)
-        bare8 = measure(BARE, bare, bare_url, "get.lua", [], TARGET_CONCURRENCY)
-        keep(bare8, None)
-        keep(send_run(SEND_EACH, "each", TARGET_CONCURRENCY), bare8)
-        keep(send_run(SEND_SAME, "one", TARGET_CONCURRENCY), bare8)
-        for name in urls:
-            keep(read_run(name, TARGET_CONCURRENCY), bare8)
+        bracketed(1, block1)
+        bracketed(TARGET_CONCURRENCY, block8)
         rss = rss_mb(app)
         print("resident memory after the load: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()), flush=True)
 
@@ -444,6 +460,18 @@ def measure_engine(engine: dict, tmp: Path, wrk: str, duration: float, warmup: f
     return {"engine": engine, "results": results, "raw": raw, "rss": rss, "integrity": integrity,
             "sync_check": sync_check, "seed_seconds": seed_seconds, "circle_seconds": data["circle_seconds"],
             "unexpected": sum(r.unexpected for r in [*warm, *results])}
+
+
+def pool(a: h.Result, b: h.Result) -> h.Result:
+    """Two runs of the same thing as one: requests, seconds and CPU added up (latencies: the worse)."""
+    seconds = a.duration_s + b.duration_s
+    requests = a.requests + b.requests
+    statuses = {k: a.statuses.get(k, 0) + b.statuses.get(k, 0) for k in {*a.statuses, *b.statuses}}
+    return h.Result(label=f"{a.label} (pooled)", concurrency=a.concurrency, requests=requests, duration_s=seconds,
+                    rps=requests / seconds if seconds else 0.0, p50_ms=max(a.p50_ms, b.p50_ms),
+                    p90_ms=max(a.p90_ms, b.p90_ms), p95_ms=max(a.p95_ms, b.p95_ms), p99_ms=max(a.p99_ms, b.p99_ms),
+                    max_ms=max(a.max_ms, b.max_ms), statuses=statuses, expected_status=a.expected_status,
+                    socket_errors=a.socket_errors + b.socket_errors, cpu_ms=a.cpu_ms + b.cpu_ms)
 
 
 def at(m: dict, name: str, c: int) -> h.Result:
@@ -519,7 +547,7 @@ def print_rows(results: list[h.Result]) -> None:
 
 
 def order_key(r: h.Result) -> tuple:
-    order = [BARE, SEND, SEND_EACH, SEND_SAME, *map(circle_label, CIRCLE_SIZES), LIST, SNAPSHOT, SINCE, PAGE]
+    order = [BARE, BARE_AFTER, SEND, SEND_EACH, SEND_SAME, *map(circle_label, CIRCLE_SIZES), LIST, SNAPSHOT, SINCE, PAGE]
     return (r.concurrency, order.index(r.label))
 
 
@@ -627,7 +655,7 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
     now = datetime.now(timezone.utc)
     wrk_version = subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
     lengths = [len(b) for b in message_bodies()]
-    bare_cpus = [r.cpu_ms_per_request for m in measured for r in m["results"] if r.label == BARE]
+    bare_cpus = [r.cpu_ms_per_request for m in measured for r in m["results"] if r.label in (BARE, BARE_AFTER)]
     bare_cpu = f"{min(bare_cpus):.2f}–{max(bare_cpus):.2f}" if bare_cpus else "–"
     lines = [
         "## Messaging, conversation lists and /sync (issues 3, 9 and 15)",
@@ -655,8 +683,8 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
         f"{', '.join(map(str, CIRCLE_SIZES))} members (a host, A and people of the list user's peers), each joined "
         "through the API; the API caps a circle at 50, so the 200-member circle's limit is raised in the database "
         "after it is created, and the host's moderator role (only mentors and staff open circles) is one row "
-        "written straight in. Circle sends run at concurrency 1; the per-extra-member cost is the slope of app "
-        "CPU per send between successive sizes.",
+        "written straight in. Circle sends run at concurrency 1 (circles of 50 and more for twice as long); the "
+        "per-extra-member cost is the slope of app CPU per send between successive sizes.",
         f"- Reads: user L has {LIST_PEERS} accepted connections, each conversation holding {PEER_MESSAGES} "
         f"messages (so L also has {LIST_PEERS} connections and {LIST_PEERS * PEER_MESSAGES:,} notifications). "
         "`GET /conversations` is L's first page (default limit, 20). `GET /sync` is L's full snapshot (50 "
@@ -664,10 +692,10 @@ def run(quick: bool = False, only_sqlite: bool = False) -> h.Outcome:
         f"notifications). `GET /sync?since=` uses a token L got before {SINCE_CHANGES} peers wrote once more and "
         "L read one conversation. The message page is the newest 50 of A and B's conversation (hundreds to "
         "thousands of messages by then).",
-        "- “× bare” compares with the bare route measured at the same concurrency in the same run (at "
-        "concurrency 1 just before the concurrency-1 rows, at 8 just before the concurrency-8 rows, with the "
-        "same wrk threads); “× bare CPU” is the app's CPU per request divided by the bare route's. The raw "
-        "insert rate is the same database engine's baseline.",
+        "- “× bare” compares with the bare route measured at the same concurrency in the same run, with the "
+        "same wrk threads, just before and again just after the block of concurrency-1 (or concurrency-8) rows, "
+        "both runs pooled (requests, seconds and CPU added up); “× bare CPU” is the app's CPU per request "
+        "divided by the bare route's. The raw insert rate is the same database engine's baseline.",
         f"- Load inflates the bare route's CPU per request more than the app's: here it cost {bare_cpu} ms, "
         f"against {QUIET_BARE_CPU_MS} ms on a quiet machine (issue-9 runs at a load average of 2.5–3.5), so "
         "at a high load average the × bare CPU ratios read low (targets look nearer than they are); "
