@@ -52,13 +52,14 @@ def user_room(user_id: str) -> str:
 
 
 def publish(user_ids: list[str], event: str, payload: dict) -> None:
-    """Emit `event` to every connected device of each user. Best effort: `/sync` is the safety net."""
-    for user_id in user_ids:
-        try:
-            socketio.emit(event, payload, to=user_room(user_id))
-        except Exception:  # noqa: BLE001 - a dead queue must not fail a committed request
-            log.warning("could not emit %s; clients will catch up through /sync", event, exc_info=True)
-            return
+    """Emit `event` to every connected device of each user, in one emit (through Redis, one publish
+    for a whole circle). Best effort: `/sync` is the safety net."""
+    if not user_ids:
+        return
+    try:
+        socketio.emit(event, payload, to=[user_room(user_id) for user_id in user_ids])
+    except Exception:  # noqa: BLE001 - a dead queue must not fail a committed request
+        log.warning("could not emit %s; clients will catch up through /sync", event, exc_info=True)
 
 
 # --- ending sessions -------------------------------------------------------------------------
