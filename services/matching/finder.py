@@ -114,7 +114,7 @@ def _peer_pool(seeker: User, focus: set[str], related: set[str], taken: set[str]
                            UserCondition.user_id.notin_(taken), *_findable_candidate(seeker)))
             if region:
                 stmt = stmt.where(User.region == region)
-            found = list(db.session.scalars(stmt.limit(room)))
+            found = list(_rows(stmt.limit(room)).scalars())
             pool += found
             taken.update(found)
     return pool
@@ -127,7 +127,7 @@ def _mentor_pool(seeker: User, focus: set[str], related: set[str], taken: set[st
     shortlist = pools.mentors_listing(related) - taken
     if not shortlist:
         return []
-    rows = db.session.execute(
+    rows = _rows(
         select(UserCondition.user_id, UserCondition.condition_id, User.region,
                MentorProfile.rating_count, MentorProfile.rating_mean)
         .join(User, User.id == UserCondition.user_id)
@@ -139,11 +139,12 @@ def _mentor_pool(seeker: User, focus: set[str], related: set[str], taken: set[st
                MentorProfile.accepting_mentees.is_(True), MentorProfile.active_mentees < MentorProfile.capacity,
                MentorProfile.accredited_until > utcnow()))
     best: dict[str, tuple[int, float]] = {}
+    home = seeker.region  # once: `seeker` may be a proxy (flask_jwt_extended's current_user)
     for user_id, condition_id, region, rating_count, rating_mean in rows:
         if condition_id not in related:
             continue
         if condition_id in focus:
-            tier = REGION if seeker.region and region == seeker.region else SAME_CONDITION
+            tier = REGION if home and region == home else SAME_CONDITION
         else:
             tier = SAME_GROUP
         counted = rating_mean if rating_count >= scoring.MIN_RATINGS and rating_mean is not None else 0.0
@@ -158,14 +159,19 @@ def _excluded_ids(seeker_id: str) -> set[str]:
     a mentorship (requested or active): one statement."""
     open_connection = Connection.status.in_([ConnectionStatus.PENDING, ConnectionStatus.ACCEPTED])
     open_mentorship = Mentorship.status.in_([MentorshipStatus.REQUESTED, MentorshipStatus.ACTIVE])
-    return set(db.session.scalars(union_all(
+    return set(_rows(union_all(
         select(Block.blocked_id).where(Block.blocker_id == seeker_id),
         select(Block.blocker_id).where(Block.blocked_id == seeker_id),
         select(Connection.addressee_id).where(Connection.requester_id == seeker_id, open_connection),
         select(Connection.requester_id).where(Connection.addressee_id == seeker_id, open_connection),
         select(Mentorship.mentee_id).where(Mentorship.mentor_id == seeker_id, open_mentorship),
         select(Mentorship.mentor_id).where(Mentorship.mentee_id == seeker_id, open_mentorship),
-    )))
+    )).scalars())
+
+
+def _rows(stmt):
+    """Run a Core statement on the session's connection (its transaction), without the ORM's result layer."""
+    return db.session.connection().execute(stmt)
 
 
 def _among(column, ids: list[str]):
@@ -197,7 +203,7 @@ def _load_candidates(user_ids: list[str], related: set[str], taxonomy: pools.Tax
     Of their conditions, only those related to the focus: no other can be the same or in the same group
     (scoring.condition_overlap), so no other changes a score or a reason."""
     facts: dict[str, list[scoring.ConditionFacts]] = {}
-    for user_id, condition_id, diagnosed_year, treatments in db.session.execute(
+    for user_id, condition_id, diagnosed_year, treatments in _rows(
             select(UserCondition.user_id, UserCondition.condition_id, UserCondition.diagnosed_year,
                    UserCondition.treatments)
             .where(_among(UserCondition.user_id, user_ids), UserCondition.visibility == policy.FINDABLE)
@@ -206,10 +212,10 @@ def _load_candidates(user_ids: list[str], related: set[str], taxonomy: pools.Tax
             facts.setdefault(user_id, []).append(_condition_facts(taxonomy, condition_id, diagnosed_year, treatments))
     columns = [User.id, User.languages, User.region, User.timezone]
     if not mentors:
-        people = db.session.execute(select(*columns).where(_among(User.id, user_ids)))
+        people = _rows(select(*columns).where(_among(User.id, user_ids)))
         return {uid: scoring.Person(uid, list(langs or []), region, tz, facts.get(uid, []))
                 for uid, langs, region, tz in people}, {}
-    rows = db.session.execute(
+    rows = _rows(
         select(*columns, MentorProfile.support_types, MentorProfile.availability, MentorProfile.median_response_hours,
                MentorProfile.rating_count, MentorProfile.rating_mean)
         .join(MentorProfile, MentorProfile.user_id == User.id).where(_among(User.id, user_ids)))
