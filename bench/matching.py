@@ -93,10 +93,14 @@ CHANGES = """### What issue 15 changed, before → after
   one array on PostgreSQL); users and their roles in one. 10–11 statements per request. Same answers as the
   old finder at 100,000 patients on both engines (300 of 300 answers, 5,800 matches;
   `tests/services/test_matching_equivalence.py` on a seeded population).
-- **After**: the run above (load average 8–9 on the 2 shared cores, so wall times carry several times
-  their CPU in queueing). Not yet met: the targets of 40 ms (concurrency 1) and 100 ms (concurrency 4).
-  The largest phases left are the candidates' facts (`_load_candidates`: JSON columns of 150 people) and
-  the rest of the request outside matching (token, resources, serialisation).
+- **After** (2026-12-02 17:00 UTC, revision `12139e8`, load average 2.5–3.7 on the 2 shared cores, wrk as
+  above): p95 at concurrency 1 **53.5 ms SQLite, 106 ms PostgreSQL**; at concurrency 4 274 ms and 205 ms;
+  app CPU ~41 and ~37 ms per request (PostgreSQL server ~20 ms more). In process on SQLite 40.5 ms per request
+  (find_matches 32.6 ms: candidates' facts 10.5, mentor pool 6.6, peer tiers 4.4, scoring 2.6). The targets
+  (40 ms at concurrency 1, 100 ms at 4) are **not met** on either engine. What is left is mostly Python:
+  building and caching statements with long id lists, JSON columns of 150 candidates, scoring 150, and the
+  rest of the request (token, resources, serialisation); next steps: statements built once with expanding
+  parameters, one statement for the candidates' facts, fewer candidates scored per tier.
 """
 
 
