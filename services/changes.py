@@ -61,8 +61,8 @@ def append(entries: Iterable[tuple[str, str, str]] = ()) -> None:
     """Write `(user_id, kind, entity_id)` stream entries now, in the current transaction, together
     with whatever `record` queued so far.
 
-    One UPDATE moves every stream head concerned (taking those users' row locks, in id order),
-    one INSERT writes the entries. An erased account's stream takes nothing more. Call it once, when
+    One UPDATE moves every stream head concerned (on PostgreSQL after one SELECT that locks those
+    users' rows in id order), one INSERT writes the entries. An erased account's stream takes nothing more. Call it once, when
     the use-case knows everything it changed: a second call takes more locks later, which is how
     deadlocks start.
     """
@@ -116,21 +116,23 @@ def _transaction_info() -> dict:
 
 
 @cache
+def _lock_heads_query():
+    """Lock the users' rows in id order (PostgreSQL locks in the order rows come back), so two
+    transactions sharing people wait for each other instead of deadlocking. FOR NO KEY UPDATE, not
+    FOR UPDATE: this transaction has usually inserted rows that reference these users already (a
+    message's sender), which holds FOR KEY SHARE on them, and FOR UPDATE would conflict with another
+    transaction's KEY SHARE."""
+    return (select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))
+            .order_by(User.id).with_for_update(key_share=True))  # FOR NO KEY UPDATE
+
+
+@cache
 def _move_heads_query(most: int):
     """UPDATE users' stream heads by each one's count of new entries (at most `most`), in one
     statement that can be reused: the count is written as 1 + [in the ids with 2 or more] + ...,
-    one expanding list of ids per step, so the statement depends only on `most`.
-
-    The subquery locks the rows in id order before the UPDATE touches them (PostgreSQL locks in the
-    order rows come back), so two transactions sharing members wait instead of deadlocking. FOR NO
-    KEY UPDATE, not FOR UPDATE: this transaction has usually inserted rows that reference these
-    users already (a message's sender), which holds FOR KEY SHARE on them, and FOR UPDATE would
-    conflict with another transaction's KEY SHARE. SQLite ignores the clause (it has one writer).
-    """
-    locked = (select(User.id).where(User.id.in_(bindparam("ids", expanding=True)), User.erased_at.is_(None))
-              .order_by(User.id).with_for_update(key_share=True))
+    one expanding list of ids per step, so the statement depends only on `most`."""
     step = [case((User.id.in_(bindparam(f"at_least_{n}", expanding=True)), 1), else_=0) for n in range(2, most + 1)]
-    return (update(User).where(User.id.in_(locked.scalar_subquery()))
+    return (update(User).where(User.id.in_(bindparam("ids", expanding=True)), User.erased_at.is_(None))
             # updated_at stays: it is the profile's, and moving a stream head is no profile edit.
             .values(stream_position=sum(step, User.stream_position + 1), updated_at=User.updated_at)
             .returning(User.id, User.stream_position))
@@ -138,11 +140,12 @@ def _move_heads_query(most: int):
 
 def _reserve_positions(counts: dict[str, int]) -> dict[str, int]:
     """Move each stream head on by its count; return the old heads (erased accounts: none)."""
-    most = max(counts.values())
+    most, sql = max(counts.values()), db.session.connection()
     params = {"ids": sorted(counts)} | {
         f"at_least_{n}": [user_id for user_id, count in counts.items() if count >= n] for n in range(2, most + 1)}
-    moved = db.session.connection().execute(_move_heads_query(most), params)
-    return {user_id: head - counts[user_id] for user_id, head in moved}
+    if sql.dialect.name != "sqlite":  # SQLite has one writer at a time: nothing to order
+        sql.execute(_lock_heads_query(), {"ids": params["ids"]})
+    return {user_id: head - counts[user_id] for user_id, head in sql.execute(_move_heads_query(most), params)}
 
 
 def _write_queued(session: Session) -> None:
