@@ -49,13 +49,19 @@ def blur(user_id: str, conversation_id: str) -> None:
         _local.pop((user_id, conversation_id), None)
 
 
-def is_viewing(user_id: str, conversation_id: str) -> bool:
-    """When unsure (Redis down), say no: an extra push beats a missed one."""
+def viewing(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (person, conversation) pairs are on screen now, in one round trip (the push
+    worker asks for a whole batch). When unsure (Redis down), none: an extra push beats a missed one."""
+    if not pairs:
+        return set()
+    asked = list(pairs)
     client = _redis()
     if client is not None:
         try:
-            return bool(client.exists(f"presence:{user_id}:{conversation_id}"))
+            values = client.mget([f"presence:{user_id}:{conversation_id}" for user_id, conversation_id in asked])
         except redis.RedisError:
-            return False
+            return set()
+        return {pair for pair, value in zip(asked, values) if value is not None}
     with _lock:
-        return _local.get((user_id, conversation_id), 0) > time.monotonic()
+        now = time.monotonic()
+        return {pair for pair in asked if _local.get(pair, 0) > now}

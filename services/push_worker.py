@@ -186,11 +186,16 @@ class PushWorker:
             select(Notification.id, Notification.user_id, Notification.type, Notification.data,
                    Notification.conversation_id)
             .where(Notification.id.in_([c.notification_id for c in claims])))}
+        # No push for a message whose conversation the person has open right now.
+        being_read = presence.viewing({(n.user_id, n.conversation_id or "") for n in notes.values()
+                                       if n.type == "message"})
         now = utcnow()
         for claim in claims:
             notification = notes.get(claim.notification_id)
             user = users.get(claim.user_id)
-            if notification is None or user is None or _is_being_read(notification):
+            if notification is None or user is None or (
+                    notification.type == "message" and (notification.user_id, notification.conversation_id or "")
+                    in being_read):
                 continue
             title, body = _lock_screen_text(notification, user)
             collapse = _collapse_key(notification)
@@ -278,12 +283,6 @@ class PushWorker:
             return {"status": OutboxStatus.DEAD, "finished_at": now, "last_error": error}
         stats.sent += 1
         return {"status": OutboxStatus.SENT, "finished_at": now, "last_error": None}
-
-
-def _is_being_read(notification: Notification) -> bool:
-    """No push for a message whose conversation the person has open right now."""
-    return notification.type == "message" and presence.is_viewing(notification.user_id,
-                                                                   notification.conversation_id or "")
 
 
 def _lock_screen_text(notification: Notification, user: User) -> tuple[str, str]:

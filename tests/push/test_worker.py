@@ -139,6 +139,22 @@ def test_no_push_while_the_recipient_has_the_conversation_on_screen(app, client,
     assert fcm.tokens == ["bea-phone"]
 
 
+def test_one_batch_holds_the_push_only_for_whoever_has_the_conversation_on_screen(app, client, people, fcm):
+    """Presence is asked once for the whole batch: each row still gets its own answer."""
+    ada, bea, cal = (people.make(display_name=name) for name in ("Ada", "Bea", "Cal"))
+    with_bea, with_cal = befriend(client, ada, bea), befriend(client, ada, cal)
+    register_device(client, bea, "bea-phone")
+    register_device(client, cal, "cal-phone")
+    drain(app, fcm.gateway)
+    fcm.clear_log()
+    with app.app_context():
+        presence.focus(bea.id, with_bea)
+    send(client, ada, with_bea)
+    send(client, ada, with_cal)
+    drain(app, fcm.gateway)
+    assert fcm.tokens == ["cal-phone"]
+
+
 def test_focus_over_socketio_holds_the_push_and_blur_releases_it(make_app, people, fcm):
     rt_app = make_app(REDIS_URL=None)  # presence in this process, Socket.IO deliveries synchronous
     client = rt_app.test_client()
