@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
@@ -39,3 +39,6 @@ class UserCondition(db.Model):
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.MATCHES)
 
     condition: Mapped[Condition] = relationship(lazy="joined")
+
+    # Matching's peer tiers read only a condition's public holders (migration 0014).
+    __table_args__ = (Index("ix_user_conditions_condition_visibility", "condition_id", "visibility"),)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import redis
 from flask import current_app, has_app_context
-from sqlalchemy import Index, event, select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -50,11 +50,6 @@ MENTOR_PAIRS_SECONDS = 300.0
 CLOCK_MARGIN = 1.0  # seconds between the clocks of processes on different hosts
 REDIS_KEY = "peerless:matching:mentor-pairs-changed:{}"
 REDIS_KEY_SECONDS = 86_400  # an expired stamp reads as a change: the next request rebuilds
-
-# Migration 0014. Declared here, with what reads it, because models/ belongs to the models' owners;
-# `flask db check` sees it (services.matching is imported with the app).
-CONDITION_VISIBILITY_INDEX = Index("ix_user_conditions_condition_visibility",
-                                   UserCondition.condition_id, UserCondition.visibility)
 
 _WRITE_SEEN, _WRITE_REDIS = "peerless.matching_pairs_written", "peerless.matching_pairs_redis"
 _BEGAN = "peerless.matching_transaction_began"
