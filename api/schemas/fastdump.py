@@ -97,10 +97,18 @@ class FastDump(Schema):
             lines, scope = ["def dump(obj):", "    out = {}"], {"_ABSENT": _ABSENT, "missing": missing}
             for i, (key, attribute, convert, field) in enumerate(self._plan()):
                 scope[f"c{i}"], scope[f"f{i}"], skip_none = convert, field, key in self.omit_if_none
-                if convert is None:
+                if convert is None and (isinstance(field, (fields.Function, fields.Method)) or "." in attribute
+                                        or field.dump_default is not missing):
                     lines += [f"    v = f{i}.serialize({attribute!r}, obj, accessor=get_attribute)",
                               f"    if v is not missing{' and v is not None' if skip_none else ''}:",
                               f"        out[{key!r}] = v"]
+                    continue
+                if convert is None:  # marshmallow's own conversion, once the value is known to be there
+                    lines += [f"    v = getattr(obj, {attribute!r}, _ABSENT)",
+                              "    if v is not _ABSENT:",
+                              f"        v = f{i}._serialize(v, {attribute!r}, obj)",
+                              f"        if v is not missing{' and v is not None' if skip_none else ''}:",
+                              f"            out[{key!r}] = v"]
                     continue
                 expression = _INLINE.get(convert, "c(v)").replace("c(v)", f"c{i}(v)")
                 lines += [f"    v = getattr(obj, {attribute!r}, _ABSENT)",

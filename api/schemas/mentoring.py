@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Id, Line, PageArgsSchema, StrictBool, Text, UTCDateTime, page_schema
+from api.schemas.fastdump import FastDump
 from api.schemas.resources import ResourceSummarySchema
 from api.schemas.users import HH_MM, UserSchema
 
@@ -89,7 +90,7 @@ class MentorshipCreateSchema(Schema):
     goals = fields.List(Line(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=10))
 
 
-class MentorshipSchema(Schema):
+class MentorshipSchema(FastDump):
     id = fields.String()
     status = fields.String()
     mentor_id = fields.String()

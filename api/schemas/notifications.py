@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import FullMatch, Id, Line, PageArgsSchema, StrictBool, UTCDateTime, page_schema
+from api.schemas.fastdump import FastDump
 
 
 class DeviceCreateSchema(Schema):
@@ -18,7 +19,7 @@ class DeviceSchema(Schema):
     updated_at = UTCDateTime()
 
 
-class NotificationSchema(Schema):
+class NotificationSchema(FastDump):
     id = fields.String()
     type = fields.String()
     data = fields.Dict(keys=fields.String(), values=fields.String())
