@@ -9,8 +9,9 @@ Two ways in, one writer:
   different moments (erasure, a block, accepting a connection) use it, so each transaction moves
   every stream head it needs in one statement, in id order, and two of them can never deadlock.
 
-Events are published only after the commit succeeds (the one thing left to a hook), so a phone
-never hears about something that was rolled back. A rollback discards both queues.
+Events are published only after the commit succeeds, so a phone never hears about something that
+was rolled back. The session's hooks do only this: write what `record` queued just before the
+commit, publish just after it; a rollback discards both queues.
 """
 from __future__ import annotations
 
@@ -62,9 +63,9 @@ def append(entries: Iterable[tuple[str, str, str]] = ()) -> None:
     with whatever `record` queued so far.
 
     One UPDATE moves every stream head concerned (on PostgreSQL after one SELECT that locks those
-    users' rows in id order), one INSERT writes the entries. An erased account's stream takes nothing more. Call it once, when
-    the use-case knows everything it changed: a second call takes more locks later, which is how
-    deadlocks start.
+    users' rows in id order), one INSERT writes the entries. An erased account's stream takes nothing
+    more. Call it once, when the use-case knows everything it changed: a second call takes more
+    locks later, which is how deadlocks start.
     """
     entries = [*entries, *_take_queued(db.session())]
     if not entries:

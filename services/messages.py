@@ -67,8 +67,9 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
         return SentMessage.from_row(original)
     sent = SentMessage(new_id(), conversation_id, seq, sender.id, client_msg_id, body, screening.labels, utcnow(),
                        None, False, created=True)
-    db.session.connection().execute(_insert_message(), [_message_row(sent)])
-    db.session.connection().execute(_mark_read(), {"in_conversation": conversation_id, "member_id": sender.id, "own_seq": seq})
+    sql = db.session.connection()
+    sql.execute(_insert_message(), [_message_row(sent)])
+    sql.execute(_mark_read(), {"in_conversation": conversation_id, "member_id": sender.id, "own_seq": seq})
     safety, warning = message_safety.act_on_new_message(sender, membership.kind, sent, screening)
 
     # Who hears it is read under the row lock: someone whose leaving committed first is not told.
@@ -196,7 +197,8 @@ def _membership_query():
 
 def _membership(user_id: str, conversation_id: str):
     """The caller's membership (`left_at`) with the conversation's kind, or None."""
-    return db.session.connection().execute(_membership_query(), {"conversation_id": conversation_id, "user_id": user_id}).first()
+    params = {"conversation_id": conversation_id, "user_id": user_id}
+    return db.session.connection().execute(_membership_query(), params).first()
 
 
 def _direct_refusal(sender_id: str, conversation_id: str) -> Exception | None:
@@ -221,8 +223,8 @@ def _find_sent_query():
 
 
 def _find_sent(conversation_id: str, sender_id: str, client_msg_id: str):
-    return db.session.connection().execute(_find_sent_query(), {"conversation_id": conversation_id, "sender_id": sender_id,
-                                                   "client_msg_id": client_msg_id}).first()
+    params = {"conversation_id": conversation_id, "sender_id": sender_id, "client_msg_id": client_msg_id}
+    return db.session.connection().execute(_find_sent_query(), params).first()
 
 
 @cache
@@ -233,7 +235,8 @@ def _next_seq_query():
 
 
 def _next_seq(conversation_id: str) -> int:
-    return db.session.connection().execute(_next_seq_query(), {"conversation": conversation_id, "now": utcnow()}).scalar_one()
+    params = {"conversation": conversation_id, "now": utcnow()}
+    return db.session.connection().execute(_next_seq_query(), params).scalar_one()
 
 
 @cache

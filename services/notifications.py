@@ -80,7 +80,8 @@ def _recipients_query():
 def message_recipients(conversation_id: str, sender_id: str) -> list[Recipient]:
     """The other current members with what deciding their push needs, in one query. Read it under
     the conversation's row lock: someone whose leaving committed first is not told."""
-    rows = db.session.connection().execute(_recipients_query(), {"conversation_id": conversation_id, "sender_id": sender_id})
+    params = {"conversation_id": conversation_id, "sender_id": sender_id}
+    rows = db.session.connection().execute(_recipients_query(), params)
     return [Recipient(user_id, muted, suspended_at is None, settings, timezone)
             for user_id, muted, suspended_at, settings, timezone in rows]
 

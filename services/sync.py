@@ -86,8 +86,8 @@ def _queries() -> dict:
         .order_by(Mentorship.updated_at.desc()).limit(_limit("mentorships")),
         "notifications": select(Notification.__table__).where(Notification.user_id == VIEWER)
         .order_by(Notification.created_at.desc()).limit(_limit("notifications")),
-        "entries": select(StreamChange.position, StreamChange.kind, StreamChange.entity_id).where(StreamChange.user_id == VIEWER,
-                                              StreamChange.position > bindparam("position"))
+        "entries": select(StreamChange.position, StreamChange.kind, StreamChange.entity_id).where(
+            StreamChange.user_id == VIEWER, StreamChange.position > bindparam("position"))
         .order_by(StreamChange.position).limit(_limit("max_changes")),
         "touched": viewer_memberships().where(ConversationMember.user_id == VIEWER, ConversationMember.left_at.is_(None),
                                               ConversationMember.conversation_id.in_(IDS)),
