@@ -214,7 +214,7 @@ def test_socket_events_past_the_limit_are_dropped_and_change_nothing(make_app):
         renewed = socket.emit("auth.renew", {"token": person.access_token}, callback=True)
         assert renewed == {"ok": False, "error": "rate_limited"}  # the same allowance
         with app.app_context():
-            assert presence.is_viewing(person.id, "c1") and not presence.is_viewing(person.id, "c2")
+            assert presence.viewing({(person.id, "c1"), (person.id, "c2")}) == {(person.id, "c1")}
     finally:
         socket.disconnect()
 
