@@ -81,6 +81,15 @@ def post_worker_init(worker) -> None:
             worker.method_queue.defer(_stop_listening, worker)  # on the worker's main loop, not in the handler
             threading.Thread(target=_close_realtime_connections, name="close-sockets", daemon=True).start()
 
+    accept = worker.accept
+
+    def accept_unless_closed(listener):
+        # The poller may already hold a "ready" event for a listener that `_stop_listening` closed in
+        # the same round of events: there is nothing left to accept from it.
+        if getattr(listener, "sock", None) is not None:
+            accept(listener)
+
+    worker.accept = accept_unless_closed
     worker.handle_exit = handle_exit
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn has it: don't break in-flight system calls
