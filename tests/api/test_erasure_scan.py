@@ -77,7 +77,9 @@ def build_rich_world(client, people, app) -> tuple:
     deleted = ok(send(client, person, conversation, f"regret {mark}"))
     ok(client.delete(f"{API}/messages/{deleted['id']}", headers=person.headers))
     ok(send(client, person, conversation, f"call me on 07700 900123 {mark}"))
-    ok(send(client, person, conversation, f"I want to die {mark}"))
+    # No random mark in the crisis words: a 12-character hex tail moves the model's score, and the
+    # crisis alert is part of what the world must hold. The other messages carry the mark.
+    ok(send(client, person, conversation, "I want to die. I can't go on any more"))
     reply = ok(send(client, friend, conversation, "I am here for you"))
     ok(client.post(f"{API}/conversations/{conversation}/read", json={"seq": reply["seq"]}, headers=person.headers))
     ok(client.patch(f"{API}/conversations/{conversation}", json={"muted": True}, headers=person.headers))
