@@ -154,12 +154,18 @@ def _membership_query():
                                       ConversationMember.user_id == bindparam("viewer_id"))
 
 
+def membership(viewer_id: str, conversation_id: str):
+    """The viewer's membership row (MEMBERSHIP_COLUMNS: `left_at`, the conversation's `kind`, ...),
+    or None; ask `policy.may_read_conversation` of it."""
+    params = {"conversation_id": conversation_id, "viewer_id": viewer_id}
+    return db.session.connection().execute(_membership_query(), params).first()
+
+
 def get_conversation(viewer: User, conversation_id: str) -> ConversationView:
-    membership = db.session.connection().execute(
-        _membership_query(), {"conversation_id": conversation_id, "viewer_id": viewer.id}).first()
-    if not policy.may_read_conversation(membership):
+    membership_ = membership(viewer.id, conversation_id)
+    if not policy.may_read_conversation(membership_):
         raise NotFoundError("Conversation not found.")
-    return views_for([membership])[0]
+    return views_for([membership_])[0]
 
 
 def set_muted(viewer: User, conversation_id: str, *, muted: bool) -> ConversationView:

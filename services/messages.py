@@ -10,7 +10,7 @@ from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Conversation, ConversationKind, ConversationMember, Message, User, db, new_id, utcnow
-from services import audit, changes, free_text, message_safety, notifications, organisations, policy
+from services import audit, changes, conversations, free_text, message_safety, notifications, organisations, policy
 from services.changes import Change
 from services.conversations import MESSAGE_COLUMNS, access_conversation, member_ids
 from services.errors import ConflictError, ConversationEndedError, NotFoundError, PermissionDeniedError
@@ -51,7 +51,7 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
     with the next gap-free seq, the sender's read position, the safety actions, an inbox row and a
     push for each other member, and an entry in every member's change stream; phones hear of it
     through Socket.IO once it has committed."""
-    membership = _membership(sender.id, conversation_id)
+    membership = conversations.membership(sender.id, conversation_id)
     if not policy.may_read_conversation(membership):
         raise NotFoundError("Conversation not found.")
     if membership.kind == ConversationKind.DIRECT and (refusal := _direct_refusal(sender.id, conversation_id)):
@@ -93,7 +93,7 @@ def send_message(sender: User, conversation_id: str, *, client_msg_id: str, body
 def list_messages(viewer: User, conversation_id: str, *, before_seq: int | None = None,
                   after_seq: int | None = None, limit: int = 50, cursor: str | None = None) -> Page[Any]:
     """A page of messages as read-only rows: newest first, or oldest first after `after_seq` (catching up)."""
-    if not policy.may_read_conversation(_membership(viewer.id, conversation_id)):
+    if not policy.may_read_conversation(conversations.membership(viewer.id, conversation_id)):
         raise NotFoundError("Conversation not found.")
     position = decode_cursor(f"messages:{conversation_id}", cursor)
     if position:
@@ -187,20 +187,6 @@ def _access_message(viewer: User, message_id: str) -> Message:
 # cache key on every call cost more than running it), and run on the session's connection, in its
 # transaction, as Core statements: the ORM's per-statement work (identity-map bookkeeping) is for
 # objects, and this path loads none.
-@cache
-def _membership_query():
-    return (select(ConversationMember.left_at, Conversation.kind)
-            .join(Conversation, Conversation.id == ConversationMember.conversation_id)
-            .where(ConversationMember.conversation_id == bindparam("conversation_id"),
-                   ConversationMember.user_id == bindparam("user_id")))
-
-
-def _membership(user_id: str, conversation_id: str):
-    """The caller's membership (`left_at`) with the conversation's kind, or None."""
-    params = {"conversation_id": conversation_id, "user_id": user_id}
-    return db.session.connection().execute(_membership_query(), params).first()
-
-
 def _direct_refusal(sender_id: str, conversation_id: str) -> Exception | None:
     """Why the sender may not write in this direct conversation now (policy C6), or None."""
     state = policy.direct_message_state(sender_id, conversation_id)
